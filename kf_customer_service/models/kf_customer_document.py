@@ -1,0 +1,115 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import is_html_empty
+
+
+class KfCustomerDocument(models.Model):
+    _name = "kf.customer.document"
+    _description = "Customer Document"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Title", required=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer Company",
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Attention Of",
+        domain="[('id', 'child_of', commercial_partner_id)]",
+        help="Contact person the document is addressed to.",
+    )
+    doc_type = fields.Selection(
+        [
+            ("repair_suggestion", "Repair suggestion"),
+            ("situation", "Situation statement"),
+            ("summary", "Summary"),
+            ("assessment", "Assessment report"),
+            ("water_treatment", "Water-treatment report"),
+        ],
+        string="Type",
+        required=True,
+        default="repair_suggestion",
+        tracking=True,
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Author",
+        required=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        tracking=True,
+    )
+    project_id = fields.Many2one("project.project", string="Project", check_company=True)
+    body = fields.Html()
+    attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "kf_customer_document_attachment_rel",
+        "document_id",
+        "attachment_id",
+        string="Attachments",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("issued", "Issued")],
+        required=True,
+        default="draft",
+        copy=False,
+        tracking=True,
+    )
+    active = fields.Boolean(default=True)
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        if self.contact_id and self.contact_id.commercial_partner_id != self.commercial_partner_id:
+            self.contact_id = False
+
+    def _get_report_title(self):
+        self.ensure_one()
+        return dict(self._fields["doc_type"]._description_selection(self.env)).get(
+            self.doc_type, ""
+        )
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return f"{self._get_report_title()} - {self.name}"
+
+    def action_issue(self):
+        empty = self.filtered(lambda d: is_html_empty(d.body))
+        if empty:
+            raise UserError(
+                _(
+                    "Write the body before issuing these documents: %(names)s",
+                    names=", ".join(empty.mapped("name")),
+                )
+            )
+        self.write({"state": "issued"})
+        return True
+
+    def action_draft(self):
+        self.write({"state": "draft"})
+        return True
+
+    def action_print(self):
+        return self.env.ref(
+            "kf_customer_service.report_kf_customer_document"
+        ).report_action(self)

@@ -1,0 +1,667 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+RENEWAL_DAYS_PARAM = "kf_customer_service.renewal_days"
+MANAGER_USER_PARAM = "kf_customer_service.manager_user_id"
+DEFAULT_RENEWAL_DAYS = 30
+RENEWAL_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_renewal"
+
+
+class KfServiceContract(models.Model):
+    _name = "kf.service.contract"
+    _description = "Service Contract"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "date_end desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Number",
+        required=True,
+        readonly=True,
+        copy=False,
+        index="trigram",
+        default=lambda self: _("New"),
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        "res.partner",
+        string="Commercial Entity",
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+    )
+    contract_type = fields.Selection(
+        [
+            ("maintenance", "Maintenance"),
+            ("emc", "EMC (energy management)"),
+            ("engineering", "Engineering"),
+            ("service", "Service"),
+        ],
+        string="Type",
+        required=True,
+        default="maintenance",
+        tracking=True,
+    )
+    date_start = fields.Date(
+        string="Start Date",
+        required=True,
+        default=fields.Date.context_today,
+        tracking=True,
+    )
+    date_end = fields.Date(string="End Date", required=True, tracking=True, index=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+    )
+    amount = fields.Monetary(string="Contract Amount", tracking=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible Specialist",
+        compute="_compute_user_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        index=True,
+        domain="[('share', '=', False)]",
+        help="Defaults to the customer's specialist.",
+    )
+    project_id = fields.Many2one("project.project", string="Project", check_company=True)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("expired", "Expired"),
+            ("renewed", "Renewed"),
+            ("lost", "Lost"),
+            ("cancelled", "Cancelled"),
+        ],
+        string="Status",
+        required=True,
+        default="draft",
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    renewal_stage_id = fields.Many2one(
+        "kf.renewal.stage",
+        string="Renewal Stage",
+        copy=False,
+        tracking=True,
+        index=True,
+        ondelete="restrict",
+        group_expand="_read_group_renewal_stage_ids",
+    )
+    renewal_date_in = fields.Date(
+        string="In Pipeline Since",
+        copy=False,
+        readonly=True,
+        help="Date the contract entered the renewal pipeline.",
+    )
+    lost_reason_id = fields.Many2one(
+        "kf.renewal.lost.reason",
+        string="Lost Reason",
+        copy=False,
+        tracking=True,
+        ondelete="restrict",
+    )
+    lost_note = fields.Text(string="Lost Comment", copy=False)
+    predecessor_id = fields.Many2one(
+        "kf.service.contract",
+        string="Renewal Of",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+    )
+    successor_id = fields.Many2one(
+        "kf.service.contract",
+        string="Renewed By",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+    )
+    payment_line_ids = fields.One2many(
+        "kf.contract.payment.line",
+        "contract_id",
+        string="Payment Schedule",
+        copy=False,
+    )
+    amount_scheduled = fields.Monetary(
+        string="Scheduled", compute="_compute_amounts", store=True
+    )
+    amount_received = fields.Monetary(
+        string="Received", compute="_compute_amounts", store=True
+    )
+    amount_due = fields.Monetary(
+        string="Outstanding",
+        compute="_compute_amounts",
+        store=True,
+        help="Scheduled amounts not received yet.",
+    )
+    amount_overdue = fields.Monetary(
+        string="Overdue",
+        compute="_compute_amounts",
+        store=True,
+        help="Outstanding amounts whose due date has passed.",
+    )
+    payment_line_count = fields.Integer(
+        string="Schedule Lines", compute="_compute_payment_line_count"
+    )
+    days_to_end = fields.Integer(
+        string="Days Left",
+        compute="_compute_days_to_end",
+        help="Days until the end date (negative once it has passed).",
+    )
+    description = fields.Html(string="Scope of Service")
+    color = fields.Integer(string="Color Index")
+    renewal_is_lost = fields.Boolean(related="renewal_stage_id.is_lost")
+    renewal_is_won = fields.Boolean(related="renewal_stage_id.is_won")
+
+    @api.depends("partner_id")
+    def _compute_user_id(self):
+        for contract in self:
+            specialist = contract.partner_id.commercial_partner_id.kf_specialist_id
+            contract.user_id = specialist or contract.user_id
+
+    @api.depends(
+        "payment_line_ids.amount",
+        "payment_line_ids.amount_received",
+        "payment_line_ids.state",
+    )
+    def _compute_amounts(self):
+        for contract in self:
+            scheduled = received = due = overdue = 0.0
+            for line in contract.payment_line_ids:
+                scheduled += line.amount
+                received += line.amount_received
+                residual = line.amount_residual
+                if residual > 0:
+                    due += residual
+                    if line.state == "overdue":
+                        overdue += residual
+            contract.amount_scheduled = scheduled
+            contract.amount_received = received
+            contract.amount_due = due
+            contract.amount_overdue = overdue
+
+    def _compute_payment_line_count(self):
+        counts = dict(
+            self.env["kf.contract.payment.line"]._read_group(
+                [("contract_id", "in", self.ids)], ["contract_id"], ["__count"]
+            )
+        )
+        for contract in self:
+            contract.payment_line_count = counts.get(contract, 0)
+
+    @api.depends("date_end")
+    @api.depends_context("tz")
+    def _compute_days_to_end(self):
+        today = fields.Date.context_today(self)
+        for contract in self:
+            contract.days_to_end = (contract.date_end - today).days if contract.date_end else 0
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for contract in self:
+            contract.access_url = f"/my/service-contracts/{contract.id}"
+
+    @api.model
+    def _read_group_renewal_stage_ids(self, stages, domain):
+        return stages.search([], order=stages._order)
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for contract in self:
+            if contract.date_start and contract.date_end and contract.date_end <= contract.date_start:
+                raise ValidationError(
+                    _(
+                        "Contract %(name)s: the end date (%(end)s) must be after "
+                        "the start date (%(start)s).",
+                        name=contract.name,
+                        end=contract.date_end,
+                        start=contract.date_start,
+                    )
+                )
+
+    @api.constrains("amount")
+    def _check_amount(self):
+        for contract in self:
+            if contract.amount < 0:
+                raise ValidationError(
+                    _(
+                        "Contract %(name)s: the amount cannot be negative.",
+                        name=contract.name,
+                    )
+                )
+
+    @api.constrains("state", "lost_reason_id")
+    def _check_lost_reason(self):
+        for contract in self:
+            if contract.state == "lost" and not contract.lost_reason_id:
+                raise ValidationError(
+                    _(
+                        "Contract %(name)s: give a lost reason before marking it lost.",
+                        name=contract.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == _("New"):
+                vals["name"] = self.env["ir.sequence"].with_company(
+                    vals.get("company_id") or self.env.company
+                ).next_by_code("kf.service.contract") or _("New")
+        contracts = super().create(vals_list)
+        contracts._mark_partners_as_customers()
+        return contracts
+
+    def write(self, vals):
+        if "renewal_stage_id" in vals and not self.env.context.get("kf_stage_sync"):
+            stage = self.env["kf.renewal.stage"].browse(vals["renewal_stage_id"])
+            self._check_stage_move(stage, vals)
+        res = super().write(vals)
+        if "partner_id" in vals:
+            self._mark_partners_as_customers()
+        return res
+
+    def _mark_partners_as_customers(self):
+        partners = self.commercial_partner_id.filtered(lambda p: not p.kf_is_customer)
+        if partners:
+            partners.sudo().write({"kf_is_customer": True})
+
+    def _check_stage_move(self, stage, vals):
+        """Keep the contract state in line with the renewal stage when a user
+        drags a card on the pipeline."""
+        if not stage:
+            return
+        if stage.is_won:
+            without_successor = self.filtered(lambda c: not c.successor_id)
+            if without_successor:
+                raise UserError(
+                    _(
+                        "Use the Renew button to renew contract %(name)s: it "
+                        "creates the successor contract.",
+                        name=without_successor[0].name,
+                    )
+                )
+        elif stage.is_lost:
+            if not vals.get("lost_reason_id") and self.filtered(lambda c: not c.lost_reason_id):
+                raise UserError(
+                    _(
+                        "Use the Mark Lost button to give a lost reason before "
+                        "moving a contract to the stage %(stage)s.",
+                        stage=stage.name,
+                    )
+                )
+            vals["state"] = "lost"
+        else:
+            reopened = self.filtered(lambda c: c.state == "lost")
+            if reopened:
+                today = fields.Date.context_today(self)
+                for contract in reopened:
+                    contract.with_context(kf_stage_sync=True).write(
+                        {
+                            "state": "running" if contract.date_end >= today else "expired",
+                            "lost_reason_id": False,
+                        }
+                    )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_confirm(self):
+        for contract in self:
+            if contract.state != "draft":
+                raise UserError(
+                    _("Only draft contracts can be started (%(name)s).", name=contract.name)
+                )
+        today = fields.Date.context_today(self)
+        running = self.filtered(lambda c: c.date_end >= today)
+        running.write({"state": "running"})
+        (self - running).write({"state": "expired"})
+        return True
+
+    def action_cancel(self):
+        if self.filtered(lambda c: c.state in ("renewed", "lost")):
+            raise UserError(_("Renewed or lost contracts cannot be cancelled."))
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_set_draft(self):
+        if self.filtered(lambda c: c.state != "cancelled"):
+            raise UserError(_("Only cancelled contracts can be reset to draft."))
+        self.write({"state": "draft", "renewal_stage_id": False, "renewal_date_in": False})
+        return True
+
+    def action_renew(self):
+        """Button: create the successor contract and open it."""
+        self.ensure_one()
+        successor = self.create_successor()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Successor Contract"),
+            "res_model": self._name,
+            "res_id": successor.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def create_successor(self, copy_lines=True):
+        """Create the successor of this contract: same customer, type,
+        amount and responsible, dates shifted by the contract's duration,
+        optionally the payment schedule shifted the same way. The old
+        contract moves to the renewed stage and state. Returns the
+        successor."""
+        self.ensure_one()
+        if self.successor_id:
+            raise UserError(
+                _(
+                    "Contract %(name)s was already renewed by %(successor)s.",
+                    name=self.name,
+                    successor=self.successor_id.name,
+                )
+            )
+        if self.state not in ("running", "expired"):
+            raise UserError(
+                _(
+                    "Only running or expired contracts can be renewed (%(name)s).",
+                    name=self.name,
+                )
+            )
+        shift = self._renewal_shift()
+        new_start = self.date_end + timedelta(days=1)
+        vals = {
+            "partner_id": self.partner_id.id,
+            "contract_type": self.contract_type,
+            "date_start": new_start,
+            "date_end": shift(self.date_start, self.date_end),
+            "amount": self.amount,
+            "currency_id": self.currency_id.id,
+            "company_id": self.company_id.id,
+            "user_id": self.user_id.id,
+            "project_id": self.project_id.id,
+            "description": self.description,
+            "predecessor_id": self.id,
+        }
+        if copy_lines:
+            vals["payment_line_ids"] = [
+                fields.Command.create(
+                    {
+                        "sequence": line.sequence,
+                        "name": line.name,
+                        "line_type": line.line_type,
+                        "date_due": shift(self.date_start, line.date_due),
+                        "amount": line.amount,
+                    }
+                )
+                for line in self.payment_line_ids
+            ]
+        successor = self.create(vals)
+        won_stage = self.env["kf.renewal.stage"].search([("is_won", "=", True)], limit=1)
+        self.with_context(kf_stage_sync=True).write(
+            {
+                "successor_id": successor.id,
+                "state": "renewed",
+                "renewal_stage_id": won_stage.id or self.renewal_stage_id.id,
+                "renewal_date_in": self.renewal_date_in or fields.Date.context_today(self),
+            }
+        )
+        self.activity_feedback(
+            [RENEWAL_ACTIVITY_XMLID],
+            feedback=_("Renewed by %(name)s", name=successor.name),
+        )
+        successor.message_post(
+            body=Markup(_("Renewal of %(link)s")) % {"link": self._get_html_link()},
+            subtype_xmlid="mail.mt_note",
+        )
+        return successor
+
+    def _renewal_shift(self):
+        """Return a function mapping a date of this contract to the same date
+        in the successor: by whole months when the contract spans whole
+        months (so yearly contracts stay on the calendar), else by days."""
+        self.ensure_one()
+        next_start = self.date_end + timedelta(days=1)
+        months = (next_start.year - self.date_start.year) * 12 + (
+            next_start.month - self.date_start.month
+        )
+        if months > 0 and self.date_start + relativedelta(months=months) == next_start:
+            return lambda start, value: value + relativedelta(months=months)
+        days = (next_start - self.date_start).days
+        return lambda start, value: value + timedelta(days=days)
+
+    def action_mark_lost(self):
+        """Open the contract in a small dialog asking for the lost reason."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Mark as Lost"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("kf_customer_service.kf_service_contract_view_form_lost").id, "form")
+            ],
+            "target": "new",
+        }
+
+    def action_confirm_lost(self):
+        lost_stage = self.env["kf.renewal.stage"].search([("is_lost", "=", True)], limit=1)
+        for contract in self:
+            if not contract.lost_reason_id:
+                raise UserError(
+                    _("Contract %(name)s: choose a lost reason.", name=contract.name)
+                )
+            if contract.state in ("renewed", "cancelled"):
+                raise UserError(
+                    _(
+                        "Contract %(name)s is renewed or cancelled and cannot be lost.",
+                        name=contract.name,
+                    )
+                )
+        self.with_context(kf_stage_sync=True).write(
+            {
+                "state": "lost",
+                "renewal_stage_id": lost_stage.id,
+            }
+        )
+        self.activity_feedback(
+            [RENEWAL_ACTIVITY_XMLID], feedback=_("Renewal lost")
+        )
+        return {"type": "ir.actions.act_window_close"}
+
+    def action_view_payment_lines(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Payment Schedule of %(name)s", name=self.name),
+            "res_model": "kf.contract.payment.line",
+            "view_mode": "list,form",
+            "domain": [("contract_id", "=", self.id)],
+            "context": {"default_contract_id": self.id},
+        }
+
+    def action_view_predecessor(self):
+        self.ensure_one()
+        return self._open_contract(self.predecessor_id)
+
+    def action_view_successor(self):
+        self.ensure_one()
+        return self._open_contract(self.successor_id)
+
+    def _open_contract(self, contract):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": contract.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # Scheduled actions
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_renewal_days(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(RENEWAL_DAYS_PARAM)
+        try:
+            return max(int(value), 0) if value else DEFAULT_RENEWAL_DAYS
+        except ValueError:
+            return DEFAULT_RENEWAL_DAYS
+
+    @api.model
+    def _get_kf_manager(self):
+        """The manager who receives the work of orphan customers without a
+        specialist: the configured one, else the first active manager who is
+        not also a director (then any manager)."""
+        Users = self.env["res.users"].sudo()
+        param = self.env["ir.config_parameter"].sudo().get_param(MANAGER_USER_PARAM)
+        if param and param.isdigit():
+            user = Users.browse(int(param)).exists()
+            if user and user.active:
+                return user
+        group = self.env.ref("kf_customer_service.group_kf_manager")
+        director = self.env.ref("kf_customer_service.group_kf_director")
+        managers = Users.search(
+            [("groups_id", "in", group.id), ("share", "=", False), ("id", "!=", 1)],
+            order="id",
+        )
+        return managers.filtered(lambda u: director not in u.groups_id)[:1] or managers[:1]
+
+    def _get_responsible_users(self):
+        """Map contract id -> responsible user: the contract's specialist,
+        else the customer's specialist, else the manager."""
+        manager = None
+        result = {}
+        for contract in self:
+            user = contract.user_id or contract.commercial_partner_id.kf_specialist_id
+            if not user:
+                if manager is None:
+                    manager = self._get_kf_manager()
+                user = manager
+            result[contract.id] = user
+        return result
+
+    @api.model
+    def _cron_renewal_scan(self):
+        """Daily: put the running contracts ending within the renewal window
+        into the first renewal stage and give their responsible an activity
+        due today; then expire running contracts past their end date.
+        Idempotent: contracts already in the pipeline are left alone."""
+        today = fields.Date.context_today(self)
+        self._renewal_enter_pipeline(today)
+        self._renewal_expire(today)
+        return True
+
+    @api.model
+    def _renewal_enter_pipeline(self, today):
+        first_stage = self.env["kf.renewal.stage"].search(
+            [("is_won", "=", False), ("is_lost", "=", False)], limit=1
+        )
+        if not first_stage:
+            return self.browse()
+        limit_date = today + timedelta(days=self._get_renewal_days())
+        contracts = self.search(
+            [
+                ("state", "=", "running"),
+                ("renewal_stage_id", "=", False),
+                ("date_end", "<=", limit_date),
+            ]
+        )
+        if not contracts:
+            return contracts
+        # one batched UPDATE; the log note below replaces per-record tracking
+        contracts.with_context(tracking_disable=True, kf_stage_sync=True).write(
+            {"renewal_stage_id": first_stage.id, "renewal_date_in": today}
+        )
+        activity_type = self.env.ref(RENEWAL_ACTIVITY_XMLID)
+        responsible = contracts._get_responsible_users()
+        model_id = self.env["ir.model"]._get_id(self._name)
+        vals_list = []
+        bodies = {}
+        for contract in contracts:
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": contract.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": _(
+                        "Renew %(name)s (ends %(date)s)",
+                        name=contract.name,
+                        date=contract.date_end,
+                    ),
+                    "date_deadline": today,
+                    "user_id": responsible[contract.id].id,
+                    "automated": True,
+                }
+            )
+            bodies[contract.id] = _(
+                "Entered the renewal pipeline: the contract ends on %(date)s.",
+                date=contract.date_end,
+            )
+        self._create_activities(contracts, vals_list)
+        contracts._message_log_batch(bodies=bodies)
+        return contracts
+
+    @api.model
+    def _renewal_expire(self, today):
+        contracts = self.search([("state", "=", "running"), ("date_end", "<", today)])
+        if not contracts:
+            return contracts
+        contracts.with_context(tracking_disable=True).write({"state": "expired"})
+        contracts._message_log_batch(
+            bodies={
+                contract.id: self.env._(
+                    "Status changed from Running to Expired: the end date %(date)s has passed.",
+                    date=contract.date_end,
+                )
+                for contract in contracts
+            }
+        )
+        return contracts
+
+    @api.model
+    def _create_activities(self, records, vals_list):
+        """Create many activities in one call. The assigned users see them in
+        their activity menu; no e-mail per activity (a daily scan may create
+        thousands). The record names are read in one go beforehand."""
+        records.sudo().mapped("display_name")
+        # Subscribe the responsibles first, once per record: mail.activity's
+        # create() would otherwise subscribe a user twice to a record that
+        # receives two activities in the same batch.
+        res_ids_by_partner = {}
+        for vals in vals_list:
+            if not vals.get("user_id"):
+                continue
+            partner = self.env["res.users"].browse(vals["user_id"]).partner_id
+            res_ids_by_partner.setdefault(partner.id, set()).add(vals["res_id"])
+        for partner_id, res_ids in res_ids_by_partner.items():
+            records.browse(sorted(res_ids)).sudo().message_subscribe(partner_ids=[partner_id])
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
+        )

@@ -1,0 +1,129 @@
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+
+REMOVE_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_wechat_remove"
+
+
+class KfWechatGroup(models.Model):
+    _name = "kf.wechat.group"
+    _description = "WeChat Service Group"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer Company",
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+    )
+    project_id = fields.Many2one(
+        "project.project",
+        string="Project",
+        tracking=True,
+        check_company=True,
+        help="Optional: the project this group serves.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        tracking=True,
+        help="Group owner (群主) who adds and removes members.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    date_created = fields.Date(string="Created On", default=fields.Date.context_today)
+    note = fields.Text()
+    member_ids = fields.One2many("kf.wechat.group.member", "group_id", string="Members")
+    member_count = fields.Integer(string="Members Count", compute="_compute_member_counts")
+    invalid_member_count = fields.Integer(
+        string="Members to Remove", compute="_compute_member_counts"
+    )
+
+    @api.depends("member_ids.is_valid", "member_ids.active")
+    def _compute_member_counts(self):
+        groups = self.env["kf.wechat.group.member"]._read_group(
+            [("group_id", "in", self.ids)], ["group_id", "is_valid"], ["__count"]
+        )
+        valid = {}
+        invalid = {}
+        for group, is_valid, count in groups:
+            target = valid if is_valid else invalid
+            target[group.id] = target.get(group.id, 0) + count
+        for group in self:
+            group.member_count = valid.get(group.id, 0) + invalid.get(group.id, 0)
+            group.invalid_member_count = invalid.get(group.id, 0)
+
+    def action_view_invalid_members(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Members to remove"),
+            "res_model": "kf.wechat.group.member",
+            "view_mode": "list,form",
+            "domain": [("group_id", "=", self.id), ("is_valid", "=", False)],
+            "context": {"default_group_id": self.id},
+        }
+
+    def action_check_members(self):
+        self.env["kf.wechat.group.member"]._check_members(self.member_ids)
+        return True
+
+    def _notify_members_to_remove(self, members):
+        """Give each group's owner one open activity listing ``members`` to remove.
+
+        When an open removal activity exists already, the new members are
+        appended to its note instead of creating a second activity.
+        """
+        activity_type = self.env.ref(REMOVE_ACTIVITY_XMLID)
+        member_ids_by_group = {}
+        for member in members:
+            member_ids_by_group.setdefault(member.group_id.id, []).append(member.id)
+        groups = self.browse(list(member_ids_by_group))
+        by_group = {
+            group: members.browse(member_ids_by_group[group.id]) for group in groups
+        }
+        open_activities = self.env["mail.activity"].sudo().search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", groups.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+        open_by_group = {act.res_id: act for act in open_activities}
+        for group, group_members in by_group.items():
+            lines = Markup("").join(
+                Markup("<li>%s</li>") % member._removal_line() for member in group_members
+            )
+            activity = open_by_group.get(group.id)
+            if activity:
+                activity.note = (activity.note or Markup("")) + Markup("<ul>%s</ul>") % lines
+                continue
+            group.sudo().activity_schedule(
+                REMOVE_ACTIVITY_XMLID,
+                summary=_("Remove invalid members from %(group)s", group=group.name),
+                note=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    escape(_("These members left the customer or were archived:")),
+                    lines,
+                ),
+                user_id=(group.user_id or group.partner_id.kf_specialist_id or self.env.user).id,
+            )

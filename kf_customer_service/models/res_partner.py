@@ -1,0 +1,267 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+CONTACT_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_contact_customer"
+CONTACT_DELAY_DAYS = 7
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    kf_specialist_id = fields.Many2one(
+        "res.users",
+        string="Customer Service Specialist",
+        domain="[('share', '=', False)]",
+        tracking=True,
+        index="btree_not_null",
+        help="Customer-service specialist responsible for this customer.",
+    )
+    kf_assign_date = fields.Date(
+        string="Assigned On",
+        readonly=True,
+        copy=False,
+        help="Date the current specialist was assigned.",
+    )
+    kf_grade = fields.Selection(
+        [("key", "Key"), ("normal", "Normal")],
+        string="Customer Grade",
+        default="normal",
+        tracking=True,
+    )
+    kf_is_customer = fields.Boolean(
+        string="Service Customer",
+        index=True,
+        tracking=True,
+        help="A customer of the customer-service department "
+        "(has service contracts or was flagged as such).",
+    )
+    kf_is_orphan = fields.Boolean(
+        string="Orphan Customer",
+        compute="_compute_kf_is_orphan",
+        store=True,
+        help="The salesperson who won this customer is missing, archived or "
+        "no longer an internal user, unless overridden manually.",
+    )
+    kf_orphan_override = fields.Selection(
+        [("auto", "Automatic"), ("yes", "Orphan"), ("no", "Not orphan")],
+        string="Orphan Status",
+        default="auto",
+        required=True,
+        tracking=True,
+    )
+    kf_orphan_reason = fields.Text(
+        string="Orphan Override Reason",
+        help="Why the orphan status was set manually.",
+    )
+    # Archive completeness: platform, electronic and paper archives.
+    kf_archive_platform_done = fields.Boolean(string="Platform Archive Complete", tracking=True)
+    kf_archive_platform_date = fields.Date(string="Platform Archive Date")
+    kf_archive_platform_attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "kf_partner_archive_platform_attachment_rel",
+        "partner_id",
+        "attachment_id",
+        string="Platform Archive Files",
+    )
+    kf_archive_electronic_done = fields.Boolean(
+        string="Electronic Archive Complete", tracking=True
+    )
+    kf_archive_electronic_date = fields.Date(string="Electronic Archive Date")
+    kf_archive_electronic_attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "kf_partner_archive_electronic_attachment_rel",
+        "partner_id",
+        "attachment_id",
+        string="Electronic Archive Files",
+    )
+    kf_archive_paper_done = fields.Boolean(string="Paper Archive Complete", tracking=True)
+    kf_archive_paper_date = fields.Date(string="Paper Archive Date")
+    kf_archive_paper_attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "kf_partner_archive_paper_attachment_rel",
+        "partner_id",
+        "attachment_id",
+        string="Paper Archive Scans",
+    )
+    kf_archive_complete = fields.Boolean(
+        string="Archives Complete",
+        compute="_compute_kf_archive_complete",
+        store=True,
+    )
+    kf_contract_count = fields.Integer(
+        string="Contracts", compute="_compute_kf_contract_count"
+    )
+    kf_visit_count = fields.Integer(string="Visits", compute="_compute_kf_visit_count")
+    kf_wechat_group_count = fields.Integer(
+        string="WeChat Groups", compute="_compute_kf_wechat_group_count"
+    )
+
+    @api.depends(
+        "kf_is_customer",
+        "kf_orphan_override",
+        "user_id",
+        "user_id.active",
+        "user_id.share",
+    )
+    def _compute_kf_is_orphan(self):
+        for partner in self:
+            if partner.kf_orphan_override != "auto":
+                partner.kf_is_orphan = partner.kf_orphan_override == "yes"
+                continue
+            salesperson = partner.user_id.sudo()
+            partner.kf_is_orphan = partner.kf_is_customer and (
+                not salesperson or not salesperson.active or salesperson.share
+            )
+
+    @api.depends(
+        "kf_archive_platform_done", "kf_archive_electronic_done", "kf_archive_paper_done"
+    )
+    def _compute_kf_archive_complete(self):
+        for partner in self:
+            partner.kf_archive_complete = (
+                partner.kf_archive_platform_done
+                and partner.kf_archive_electronic_done
+                and partner.kf_archive_paper_done
+            )
+
+    def _kf_count_by_commercial_partner(self, model_name, extra_domain=None):
+        """Count records of ``model_name`` per commercial partner of ``self``
+        in one grouped query; ``model_name`` must have a stored
+        ``commercial_partner_id``."""
+        commercial = self.commercial_partner_id
+        if not commercial.ids:
+            return {}
+        domain = [("commercial_partner_id", "in", commercial.ids)] + (extra_domain or [])
+        groups = self.env[model_name]._read_group(
+            domain, ["commercial_partner_id"], ["__count"]
+        )
+        return {partner.id: count for partner, count in groups}
+
+    def _compute_kf_contract_count(self):
+        counts = self._kf_count_by_commercial_partner("kf.service.contract")
+        for partner in self:
+            partner.kf_contract_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _compute_kf_visit_count(self):
+        counts = self._kf_count_by_commercial_partner("kf.visit")
+        for partner in self:
+            partner.kf_visit_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _compute_kf_wechat_group_count(self):
+        counts = self._kf_count_by_commercial_partner("kf.wechat.group")
+        for partner in self:
+            partner.kf_wechat_group_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("kf_specialist_id") for vals in vals_list):
+            self._kf_check_can_assign()
+            today = fields.Date.context_today(self)
+            for vals in vals_list:
+                if vals.get("kf_specialist_id"):
+                    vals.setdefault("kf_assign_date", today)
+        partners = super().create(vals_list)
+        partners.filtered("kf_specialist_id")._kf_schedule_contact_activity()
+        return partners
+
+    def write(self, vals):
+        if "kf_specialist_id" not in vals:
+            return super().write(vals)
+        new_specialist_id = vals["kf_specialist_id"] or False
+        changed = self.filtered(lambda p: p.kf_specialist_id.id != new_specialist_id)
+        if changed:
+            self._kf_check_can_assign()
+            if new_specialist_id:
+                vals = dict(vals, kf_assign_date=fields.Date.context_today(self))
+        previous = {partner.id: partner.kf_specialist_id for partner in changed}
+        res = super().write(vals)
+        if changed:
+            changed._kf_unlink_contact_activity(previous)
+            if new_specialist_id:
+                changed._kf_schedule_contact_activity()
+        return res
+
+    def _kf_check_can_assign(self):
+        if self.env.su or self.env.user.has_group("kf_customer_service.group_kf_manager"):
+            return
+        raise AccessError(
+            _("Only customer-service managers can assign customers to specialists.")
+        )
+
+    def _kf_schedule_contact_activity(self):
+        """Give each partner's specialist one "contact within 7 days" activity."""
+        deadline = fields.Date.context_today(self) + timedelta(days=CONTACT_DELAY_DAYS)
+        for partner in self:
+            partner.sudo().activity_schedule(
+                CONTACT_ACTIVITY_XMLID,
+                date_deadline=deadline,
+                summary=_("Contact new customer %(name)s", name=partner.display_name),
+                note=_(
+                    "You are now responsible for this customer: contact them "
+                    "within %(days)s days.",
+                    days=CONTACT_DELAY_DAYS,
+                ),
+                user_id=partner.kf_specialist_id.id,
+            )
+
+    def _kf_unlink_contact_activity(self, previous):
+        """Drop the open contact activity of the previous specialists."""
+        activity_type = self.env.ref(CONTACT_ACTIVITY_XMLID, raise_if_not_found=False)
+        if not activity_type:
+            return
+        activities = self.env["mail.activity"].sudo().search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", self.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+        activities.filtered(
+            lambda act: act.user_id == previous.get(act.res_id)
+        ).unlink()
+
+    def _kf_customer_action(self, model_name, name, view_mode="list,form"):
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model_name,
+            "view_mode": view_mode,
+            "domain": [("commercial_partner_id", "=", commercial.id)],
+            "context": {"default_partner_id": commercial.id},
+        }
+
+    def action_view_kf_contracts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "kf_customer_service.kf_service_contract_action"
+        )
+        commercial = self.commercial_partner_id
+        action.update(
+            {
+                "name": _("Contracts of %(name)s", name=self.display_name),
+                "domain": [("commercial_partner_id", "=", commercial.id)],
+                "context": {"default_partner_id": commercial.id},
+            }
+        )
+        return action
+
+    def action_view_kf_visits(self):
+        return self._kf_customer_action(
+            "kf.visit",
+            _("Visits of %(name)s", name=self.display_name),
+            view_mode="list,calendar,kanban,form",
+        )
+
+    def action_view_kf_wechat_groups(self):
+        return self._kf_customer_action(
+            "kf.wechat.group", _("WeChat Groups of %(name)s", name=self.display_name)
+        )
+
+    def action_view_kf_documents(self):
+        return self._kf_customer_action(
+            "kf.customer.document", _("Documents of %(name)s", name=self.display_name)
+        )

@@ -1,0 +1,81 @@
+from datetime import date
+
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class KfCommon(TransactionCase):
+    """Shared fixtures of the kf_customer_service tests: a company, a
+    manager, two specialists, two customers (one per specialist) and an
+    orphan customer without specialist. Helpers create contracts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env["res.company"].create({"name": "KF Test Company"})
+        companies = [Command.set([cls.company.id])]
+        user_vals = {"company_id": cls.company.id, "company_ids": companies}
+        cls.manager = new_test_user(
+            cls.env,
+            "kf_manager",
+            groups="kf_customer_service.group_kf_manager",
+            name="KF Manager",
+            **user_vals,
+        )
+        cls.specialist_a = new_test_user(
+            cls.env,
+            "kf_spec_a",
+            groups="kf_customer_service.group_kf_specialist",
+            name="Specialist A",
+            **user_vals,
+        )
+        cls.specialist_b = new_test_user(
+            cls.env,
+            "kf_spec_b",
+            groups="kf_customer_service.group_kf_specialist",
+            name="Specialist B",
+            **user_vals,
+        )
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "kf_customer_service.manager_user_id", str(cls.manager.id)
+        )
+        Partner = cls.env["res.partner"].with_company(cls.company)
+        cls.customer_1 = Partner.create(
+            {
+                "name": "Customer One Ltd",
+                "is_company": True,
+                "company_id": cls.company.id,
+                "kf_specialist_id": cls.specialist_a.id,
+            }
+        )
+        cls.customer_2 = Partner.create(
+            {
+                "name": "Customer Two Ltd",
+                "is_company": True,
+                "company_id": cls.company.id,
+                "kf_specialist_id": cls.specialist_b.id,
+            }
+        )
+        cls.customer_orphan = Partner.create(
+            {"name": "Orphan Customer Ltd", "is_company": True, "company_id": cls.company.id}
+        )
+        cls.Contract = cls.env["kf.service.contract"].with_company(cls.company)
+        cls.PaymentLine = cls.env["kf.contract.payment.line"].with_company(cls.company)
+
+    @classmethod
+    def _create_contract(cls, partner, date_start, date_end, state="running", **vals):
+        values = {
+            "partner_id": partner.id,
+            "date_start": date_start,
+            "date_end": date_end,
+            "amount": 12000.0,
+            "company_id": cls.company.id,
+            "state": state,
+        }
+        values.update(vals)
+        return cls.Contract.create(values)
+
+    @staticmethod
+    def _d(value):
+        return date.fromisoformat(value)
