@@ -85,6 +85,6 @@ def test_ci_calls_the_readme_test_command():
 
 def test_conf_addons_path_covers_odoo_and_repo():
     conf = (ROOT / "odoo.conf").read_text()
-    line = next(l for l in conf.splitlines() if l.startswith("addons_path"))
+    line = next(x for x in conf.splitlines() if x.startswith("addons_path"))
     assert "${KF_ODOO_ADDONS}" in line and "${KF_ROOT}" in line
     assert "admin_passwd" not in conf  # no secrets
