@@ -14,9 +14,7 @@ class KfContractPortal(CustomerPortal):
         if "kf_service_contract_count" in counters:
             Contract = request.env["kf.service.contract"]
             values["kf_service_contract_count"] = (
-                Contract.search_count(self._kf_contract_domain())
-                if Contract.has_access("read")
-                else 0
+                Contract.search_count(self._kf_contract_domain()) if Contract.has_access("read") else 0
             )
         return values
 
@@ -102,9 +100,7 @@ class KfContractPortal(CustomerPortal):
     )
     def portal_my_kf_contract(self, contract_id, access_token=None, **kw):
         try:
-            contract_sudo = self._document_check_access(
-                "kf.service.contract", contract_id, access_token=access_token
-            )
+            contract_sudo = self._document_check_access("kf.service.contract", contract_id, access_token=access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
         values = self._kf_contract_page_values(contract_sudo, access_token, **kw)
@@ -115,12 +111,16 @@ class KfContractPortal(CustomerPortal):
         ``_document_check_access``: the current user may read it (record
         rules) or holds its access token, so reading its schedule and
         attachments in sudo is safe here."""
-        attachments = request.env["ir.attachment"].sudo().search(
-            [
-                ("res_model", "=", contract_sudo._name),
-                ("res_id", "=", contract_sudo.id),
-            ],
-            order="create_date desc, id desc",
+        attachments = (
+            request.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", contract_sudo._name),
+                    ("res_id", "=", contract_sudo.id),
+                ],
+                order="create_date desc, id desc",
+            )
         )
         # download links work for the portal user through the access token
         for attachment in attachments.filtered(lambda a: not a.access_token):
@@ -131,6 +131,4 @@ class KfContractPortal(CustomerPortal):
             "attachments": attachments,
             "page_name": "kf_service_contract",
         }
-        return self._get_page_view_values(
-            contract_sudo, access_token, values, "my_kf_contracts_history", False, **kw
-        )
+        return self._get_page_view_values(contract_sudo, access_token, values, "my_kf_contracts_history", False, **kw)

@@ -32,9 +32,7 @@ class KfContractPaymentLine(models.Model):
         store=True,
         index=True,
     )
-    company_id = fields.Many2one(
-        related="contract_id.company_id", store=True, index=True
-    )
+    company_id = fields.Many2one(related="contract_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="contract_id.currency_id", store=True)
     contract_state = fields.Selection(related="contract_id.state", string="Contract Status")
     line_type = fields.Selection(
@@ -46,9 +44,7 @@ class KfContractPaymentLine(models.Model):
     date_due = fields.Date(string="Due Date", required=True, index=True)
     amount = fields.Monetary(string="Amount Due")
     amount_received = fields.Monetary(string="Received")
-    amount_residual = fields.Monetary(
-        string="Outstanding", compute="_compute_state", store=True
-    )
+    amount_residual = fields.Monetary(string="Outstanding", compute="_compute_state", store=True)
     date_received = fields.Date(string="Date Received")
     state = fields.Selection(
         [
@@ -102,8 +98,7 @@ class KfContractPaymentLine(models.Model):
             if line.amount < 0 or line.amount_received < 0:
                 raise ValidationError(
                     _(
-                        "Payment line %(line)s of contract %(contract)s: amounts "
-                        "cannot be negative.",
+                        "Payment line %(line)s of contract %(contract)s: amounts cannot be negative.",
                         line=line.name,
                         contract=line.contract_id.name,
                     )
@@ -131,7 +126,7 @@ class KfContractPaymentLine(models.Model):
     def action_register_full_payment(self):
         """Mark the selected lines as fully received today."""
         today = fields.Date.context_today(self)
-        for line in self.filtered(lambda l: l.state != "paid"):
+        for line in self.filtered(lambda rec: rec.state != "paid"):
             line.write(
                 {
                     "amount_received": line.amount,
@@ -150,9 +145,7 @@ class KfContractPaymentLine(models.Model):
         overdue line per episode to the line's responsible."""
         today = fields.Date.context_today(self)
         # 1. lines that became overdue since their last computation
-        fell_due = self.search(
-            [("state", "in", ("pending", "partial")), ("date_due", "<", today)]
-        )
+        fell_due = self.search([("state", "in", ("pending", "partial")), ("date_due", "<", today)])
         if fell_due:
             # stored computes depending on the date: recompute them in batch
             # (recomputation does not cascade, so mark the contract totals too)
@@ -165,9 +158,7 @@ class KfContractPaymentLine(models.Model):
             fell_due.flush_recordset(["state", "amount_residual"])
             contracts.flush_recordset(["amount_due", "amount_overdue"])
         # 2. episodes that ended (paid or due date moved without write())
-        ended = self.search(
-            [("dunning_episode_date", "!=", False), ("state", "!=", "overdue")]
-        )
+        ended = self.search([("dunning_episode_date", "!=", False), ("state", "!=", "overdue")])
         if ended:
             ended.write({"dunning_episode_date": False, "dunning_activity_id": False})
         # 3. one activity per overdue line not dunned yet
@@ -205,6 +196,6 @@ class KfContractPaymentLine(models.Model):
             for line in lines
         ]
         activities = Contract._create_activities(contracts, vals_list)
-        for line, activity in zip(lines, activities):
+        for line, activity in zip(lines, activities, strict=True):
             line.dunning_activity_id = activity
         return True

@@ -148,12 +148,8 @@ class KfServiceContract(models.Model):
         string="Payment Schedule",
         copy=False,
     )
-    amount_scheduled = fields.Monetary(
-        string="Scheduled", compute="_compute_amounts", store=True
-    )
-    amount_received = fields.Monetary(
-        string="Received", compute="_compute_amounts", store=True
-    )
+    amount_scheduled = fields.Monetary(string="Scheduled", compute="_compute_amounts", store=True)
+    amount_received = fields.Monetary(string="Received", compute="_compute_amounts", store=True)
     amount_due = fields.Monetary(
         string="Outstanding",
         compute="_compute_amounts",
@@ -166,9 +162,7 @@ class KfServiceContract(models.Model):
         store=True,
         help="Outstanding amounts whose due date has passed.",
     )
-    payment_line_count = fields.Integer(
-        string="Schedule Lines", compute="_compute_payment_line_count"
-    )
+    payment_line_count = fields.Integer(string="Schedule Lines", compute="_compute_payment_line_count")
     days_to_end = fields.Integer(
         string="Days Left",
         compute="_compute_days_to_end",
@@ -237,8 +231,7 @@ class KfServiceContract(models.Model):
             if contract.date_start and contract.date_end and contract.date_end <= contract.date_start:
                 raise ValidationError(
                     _(
-                        "Contract %(name)s: the end date (%(end)s) must be after "
-                        "the start date (%(start)s).",
+                        "Contract %(name)s: the end date (%(end)s) must be after the start date (%(start)s).",
                         name=contract.name,
                         end=contract.date_end,
                         start=contract.date_start,
@@ -302,8 +295,7 @@ class KfServiceContract(models.Model):
             if without_successor:
                 raise UserError(
                     _(
-                        "Use the Renew button to renew contract %(name)s: it "
-                        "creates the successor contract.",
+                        "Use the Renew button to renew contract %(name)s: it creates the successor contract.",
                         name=without_successor[0].name,
                     )
                 )
@@ -335,9 +327,7 @@ class KfServiceContract(models.Model):
     def action_confirm(self):
         for contract in self:
             if contract.state != "draft":
-                raise UserError(
-                    _("Only draft contracts can be started (%(name)s).", name=contract.name)
-                )
+                raise UserError(_("Only draft contracts can be started (%(name)s).", name=contract.name))
         today = fields.Date.context_today(self)
         running = self.filtered(lambda c: c.date_end >= today)
         running.write({"state": "running"})
@@ -445,9 +435,7 @@ class KfServiceContract(models.Model):
         months (so yearly contracts stay on the calendar), else by days."""
         self.ensure_one()
         next_start = self.date_end + timedelta(days=1)
-        months = (next_start.year - self.date_start.year) * 12 + (
-            next_start.month - self.date_start.month
-        )
+        months = (next_start.year - self.date_start.year) * 12 + (next_start.month - self.date_start.month)
         if months > 0 and self.date_start + relativedelta(months=months) == next_start:
             return lambda start, value: value + relativedelta(months=months)
         days = (next_start - self.date_start).days
@@ -462,9 +450,7 @@ class KfServiceContract(models.Model):
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
-            "views": [
-                (self.env.ref("kf_customer_service.kf_service_contract_view_form_lost").id, "form")
-            ],
+            "views": [(self.env.ref("kf_customer_service.kf_service_contract_view_form_lost").id, "form")],
             "target": "new",
         }
 
@@ -472,9 +458,7 @@ class KfServiceContract(models.Model):
         lost_stage = self.env["kf.renewal.stage"].search([("is_lost", "=", True)], limit=1)
         for contract in self:
             if not contract.lost_reason_id:
-                raise UserError(
-                    _("Contract %(name)s: choose a lost reason.", name=contract.name)
-                )
+                raise UserError(_("Contract %(name)s: choose a lost reason.", name=contract.name))
             if contract.state in ("renewed", "cancelled"):
                 raise UserError(
                     _(
@@ -488,9 +472,7 @@ class KfServiceContract(models.Model):
                 "renewal_stage_id": lost_stage.id,
             }
         )
-        self.activity_feedback(
-            [RENEWAL_ACTIVITY_XMLID], feedback=_("Renewal lost")
-        )
+        self.activity_feedback([RENEWAL_ACTIVITY_XMLID], feedback=_("Renewal lost"))
         return {"type": "ir.actions.act_window_close"}
 
     def action_view_payment_lines(self):
@@ -577,9 +559,7 @@ class KfServiceContract(models.Model):
 
     @api.model
     def _renewal_enter_pipeline(self, today):
-        first_stage = self.env["kf.renewal.stage"].search(
-            [("is_won", "=", False), ("is_lost", "=", False)], limit=1
-        )
+        first_stage = self.env["kf.renewal.stage"].search([("is_won", "=", False), ("is_lost", "=", False)], limit=1)
         if not first_stage:
             return self.browse()
         limit_date = today + timedelta(days=self._get_renewal_days())
@@ -592,37 +572,32 @@ class KfServiceContract(models.Model):
         )
         if not contracts:
             return contracts
-        # one batched UPDATE; the log note below replaces per-record tracking
+        # one batched UPDATE without per-record tracking messages: the
+        # activity created below records the entry in the chatter
         contracts.with_context(tracking_disable=True, kf_stage_sync=True).write(
             {"renewal_stage_id": first_stage.id, "renewal_date_in": today}
         )
         activity_type = self.env.ref(RENEWAL_ACTIVITY_XMLID)
         responsible = contracts._get_responsible_users()
         model_id = self.env["ir.model"]._get_id(self._name)
-        vals_list = []
-        bodies = {}
-        for contract in contracts:
-            vals_list.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": contract.id,
-                    "activity_type_id": activity_type.id,
-                    "summary": _(
-                        "Renew %(name)s (ends %(date)s)",
-                        name=contract.name,
-                        date=contract.date_end,
-                    ),
-                    "date_deadline": today,
-                    "user_id": responsible[contract.id].id,
-                    "automated": True,
-                }
-            )
-            bodies[contract.id] = _(
-                "Entered the renewal pipeline: the contract ends on %(date)s.",
-                date=contract.date_end,
-            )
+        vals_list = [
+            {
+                "res_model_id": model_id,
+                "res_id": contract.id,
+                "activity_type_id": activity_type.id,
+                "summary": self.env._(
+                    "Renew %(name)s (ends %(date)s)",
+                    name=contract.name,
+                    date=contract.date_end,
+                ),
+                "date_deadline": today,
+                "user_id": responsible[contract.id].id,
+                "automated": True,
+            }
+            for contract in contracts
+        ]
+        # the activity shows in the chatter; no extra note per contract
         self._create_activities(contracts, vals_list)
-        contracts._message_log_batch(bodies=bodies)
         return contracts
 
     @api.model
@@ -648,20 +623,18 @@ class KfServiceContract(models.Model):
         their activity menu; no e-mail per activity (a daily scan may create
         thousands). The record names are read in one go beforehand."""
         records.sudo().mapped("display_name")
-        # Subscribe the responsibles first, once per record: mail.activity's
-        # create() would otherwise subscribe a user twice to a record that
-        # receives two activities in the same batch.
-        res_ids_by_partner = {}
+        # mail.activity's create() subscribes each responsible to the records
+        # in one batch per user, but inserts the same follower twice when a
+        # record receives two activities in one call: subscribe those first.
+        seen, repeated = set(), set()
         for vals in vals_list:
-            if not vals.get("user_id"):
-                continue
-            partner = self.env["res.users"].browse(vals["user_id"]).partner_id
-            res_ids_by_partner.setdefault(partner.id, set()).add(vals["res_id"])
-        for partner_id, res_ids in res_ids_by_partner.items():
-            records.browse(sorted(res_ids)).sudo().message_subscribe(partner_ids=[partner_id])
-        return (
-            self.env["mail.activity"]
-            .sudo()
-            .with_context(mail_activity_quick_update=True)
-            .create(vals_list)
-        )
+            key = (vals["res_id"], vals.get("user_id"))
+            (repeated if key in seen else seen).add(key)
+        res_ids_by_user = {}
+        for res_id, user_id in repeated:
+            if user_id:
+                res_ids_by_user.setdefault(user_id, set()).add(res_id)
+        for user_id, res_ids in res_ids_by_user.items():
+            partner = self.env["res.users"].browse(user_id).partner_id
+            records.browse(sorted(res_ids)).sudo().message_subscribe(partner_ids=partner.ids)
+        return self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)

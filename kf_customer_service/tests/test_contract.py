@@ -31,14 +31,10 @@ class TestContract(KfCommon):
             self._create_contract(self.customer_1, "2026-01-01", "2026-12-31", amount=-1)
         contract = self._create_contract(self.customer_1, "2026-01-01", "2026-12-31")
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
-            contract.payment_line_ids = [
-                Command.create({"name": "Bad", "date_due": "2026-02-01", "amount": -5})
-            ]
+            contract.payment_line_ids = [Command.create({"name": "Bad", "date_due": "2026-02-01", "amount": -5})]
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             contract.payment_line_ids = [
-                Command.create(
-                    {"name": "Bad", "date_due": "2026-02-01", "amount": 5, "amount_received": -1}
-                )
+                Command.create({"name": "Bad", "date_due": "2026-02-01", "amount": 5, "amount_received": -1})
             ]
 
     def test_payment_amounts_and_states(self):
@@ -48,9 +44,7 @@ class TestContract(KfCommon):
             "2026-12-31",
             payment_line_ids=[
                 Command.create({"name": "Q1", "date_due": "2026-01-31", "amount": 3000}),
-                Command.create(
-                    {"name": "Q2", "date_due": "2026-04-30", "amount": 3000, "amount_received": 1000}
-                ),
+                Command.create({"name": "Q2", "date_due": "2026-04-30", "amount": 3000, "amount_received": 1000}),
                 Command.create(
                     {
                         "name": "Q3",
@@ -60,9 +54,7 @@ class TestContract(KfCommon):
                         "date_received": "2026-02-20",
                     }
                 ),
-                Command.create(
-                    {"name": "EMC fee", "line_type": "emc_fee", "date_due": "2026-06-30", "amount": 500}
-                ),
+                Command.create({"name": "EMC fee", "line_type": "emc_fee", "date_due": "2026-06-30", "amount": 500}),
             ],
         )
         lines = {line.name: line for line in contract.payment_line_ids}

@@ -11,12 +11,8 @@ class TestContractAccess(KfCommon):
         super().setUpClass()
         cls.contract_a = cls._create_contract(cls.customer_1, "2026-01-01", "2026-12-31")
         cls.contract_b = cls._create_contract(cls.customer_2, "2026-01-01", "2026-12-31")
-        cls.contract_a.payment_line_ids = [
-            (0, 0, {"name": "Q1", "date_due": "2026-02-01", "amount": 100})
-        ]
-        cls.contract_b.payment_line_ids = [
-            (0, 0, {"name": "Q1", "date_due": "2026-02-01", "amount": 100})
-        ]
+        cls.contract_a.payment_line_ids = [(0, 0, {"name": "Q1", "date_due": "2026-02-01", "amount": 100})]
+        cls.contract_b.payment_line_ids = [(0, 0, {"name": "Q1", "date_due": "2026-02-01", "amount": 100})]
 
     def test_specialist_sees_only_own_customers(self):
         Contract = self.env["kf.service.contract"].with_user(self.specialist_a)
@@ -26,8 +22,10 @@ class TestContractAccess(KfCommon):
             self.contract_b.with_user(self.specialist_a).read(["name"])
         with self.assertRaises(AccessError):
             self.contract_b.with_user(self.specialist_a).write({"amount": 1})
-        lines = self.env["kf.contract.payment.line"].with_user(self.specialist_a).search(
-            [("company_id", "=", self.company.id)]
+        lines = (
+            self.env["kf.contract.payment.line"]
+            .with_user(self.specialist_a)
+            .search([("company_id", "=", self.company.id)])
         )
         self.assertEqual(lines, self.contract_a.payment_line_ids)
         # can edit own contract, cannot delete (archive instead)
@@ -36,9 +34,7 @@ class TestContractAccess(KfCommon):
             self.contract_a.with_user(self.specialist_a).unlink()
 
     def test_contract_assigned_directly_is_visible(self):
-        contract = self._create_contract(
-            self.customer_2, "2026-01-01", "2026-12-31", user_id=self.specialist_a.id
-        )
+        contract = self._create_contract(self.customer_2, "2026-01-01", "2026-12-31", user_id=self.specialist_a.id)
         self.assertEqual(contract.with_user(self.specialist_a).read(["name"])[0]["id"], contract.id)
 
     def test_reassigning_the_customer_moves_visibility(self):
@@ -58,25 +54,25 @@ class TestContractAccess(KfCommon):
 
     def test_multi_company(self):
         other_company = self.env["res.company"].create({"name": "Other KF Company"})
-        shared_customer = self.env["res.partner"].create(
-            {"name": "Shared Customer", "is_company": True}
-        )
-        other_contract = self.env["kf.service.contract"].with_company(other_company).create(
-            {
-                "partner_id": shared_customer.id,
-                "date_start": "2026-01-01",
-                "date_end": "2026-12-31",
-                "company_id": other_company.id,
-                "user_id": self.manager.id,
-            }
+        shared_customer = self.env["res.partner"].create({"name": "Shared Customer", "is_company": True})
+        other_contract = (
+            self.env["kf.service.contract"]
+            .with_company(other_company)
+            .create(
+                {
+                    "partner_id": shared_customer.id,
+                    "date_start": "2026-01-01",
+                    "date_end": "2026-12-31",
+                    "company_id": other_company.id,
+                    "user_id": self.manager.id,
+                }
+            )
         )
         with self.assertRaises(AccessError):
             other_contract.with_user(self.manager).read(["name"])
 
     def test_portal_reads_own_company_only(self):
-        contact = self.env["res.partner"].create(
-            {"name": "Portal Contact", "parent_id": self.customer_1.id}
-        )
+        contact = self.env["res.partner"].create({"name": "Portal Contact", "parent_id": self.customer_1.id})
         portal = new_test_user(
             self.env,
             "kf_portal_1",

@@ -26,9 +26,7 @@ class TestDunning(KfCommon):
                 "2026-01-01",
                 "2026-12-31",
                 payment_line_ids=[
-                    Command.create(
-                        {"name": "Fee", "line_type": "emc_fee", "date_due": "2026-03-02", "amount": 500}
-                    ),
+                    Command.create({"name": "Fee", "line_type": "emc_fee", "date_due": "2026-03-02", "amount": 500}),
                 ],
             )
             cls.draft_contract = cls._create_contract(

@@ -23,9 +23,7 @@ class TestPortalContract(HttpCase):
                 "amount": 8800,
                 "state": "running",
                 "payment_line_ids": [
-                    Command.create(
-                        {"name": "First instalment PX1", "date_due": "2026-02-01", "amount": 4400}
-                    ),
+                    Command.create({"name": "First instalment PX1", "date_due": "2026-02-01", "amount": 4400}),
                     Command.create(
                         {
                             "name": "EMC owner fee PX2",
@@ -83,17 +81,13 @@ class TestPortalContract(HttpCase):
 
     def test_portal_home_counter(self):
         self.authenticate("kf_portal_http", "kf_portal_http")
-        response = self.make_jsonrpc_request(
-            "/my/counters", {"counters": ["kf_service_contract_count"]}
-        )
+        response = self.make_jsonrpc_request("/my/counters", {"counters": ["kf_service_contract_count"]})
         self.assertEqual(response["kf_service_contract_count"], 1)
 
     def test_portal_other_customer_refused(self):
         self.authenticate("kf_portal_http", "kf_portal_http")
         for contract in (self.contract_2, self.contract_1_draft):
-            response = self.url_open(
-                f"/my/service-contracts/{contract.id}", allow_redirects=False
-            )
+            response = self.url_open(f"/my/service-contracts/{contract.id}", allow_redirects=False)
             self.assertIn(response.status_code, (303, 302, 403, 404))
             self.assertNotIn(contract.name, response.text)
             # following the redirect lands on /my without the contract
@@ -104,9 +98,7 @@ class TestPortalContract(HttpCase):
 
     def test_anonymous_redirected_to_login(self):
         self.authenticate(None, None)
-        response = self.url_open(
-            f"/my/service-contracts/{self.contract_1.id}", allow_redirects=False
-        )
+        response = self.url_open(f"/my/service-contracts/{self.contract_1.id}", allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
         self.assertNotIn(self.contract_1.name, response.text)
         response = self.url_open("/my/service-contracts", allow_redirects=False)

@@ -13,9 +13,9 @@ class TestRenewal(KfCommon):
         cls.activity_type = cls.env.ref("kf_customer_service.mail_activity_type_kf_renewal")
         cls.stage_first = cls.env.ref("kf_customer_service.stage_to_contact")
         # keep other companies' / demo contracts out of the picture
-        cls.env["kf.service.contract"].search(
-            [("company_id", "!=", cls.company.id), ("state", "=", "running")]
-        ).write({"state": "draft"})
+        cls.env["kf.service.contract"].search([("company_id", "!=", cls.company.id), ("state", "=", "running")]).write(
+            {"state": "draft"}
+        )
         c = cls._create_contract
         cls.ends_today = c(cls.customer_1, "2025-03-11", "2026-03-10")
         cls.ends_in_30 = c(cls.customer_1, "2025-04-10", "2026-04-09")
@@ -39,9 +39,7 @@ class TestRenewal(KfCommon):
         Contract = self.env["kf.service.contract"]
         Contract._cron_renewal_scan()
         expected = self.ends_today | self.ends_in_30 | self.ended_yesterday | self.orphan
-        in_pipeline = Contract.search(
-            [("company_id", "=", self.company.id), ("renewal_stage_id", "!=", False)]
-        )
+        in_pipeline = Contract.search([("company_id", "=", self.company.id), ("renewal_stage_id", "!=", False)])
         self.assertEqual(in_pipeline, expected)
         self.assertEqual(set(in_pipeline.mapped("renewal_stage_id")), {self.stage_first})
         self.assertEqual(set(in_pipeline.mapped("renewal_date_in")), {self._d("2026-03-10")})
@@ -65,9 +63,7 @@ class TestRenewal(KfCommon):
         Contract._cron_renewal_scan()
         self.assertEqual(len(self._activities(expected)), 4)
         self.assertEqual(
-            Contract.search_count(
-                [("company_id", "=", self.company.id), ("renewal_stage_id", "!=", False)]
-            ),
+            Contract.search_count([("company_id", "=", self.company.id), ("renewal_stage_id", "!=", False)]),
             4,
         )
 
@@ -78,9 +74,7 @@ class TestRenewal(KfCommon):
         self.assertFalse(self.ends_later.renewal_stage_id)
 
     def test_specialist_of_contract_wins(self):
-        contract = self._create_contract(
-            self.customer_1, "2025-03-15", "2026-03-14", user_id=self.specialist_b.id
-        )
+        contract = self._create_contract(self.customer_1, "2025-03-15", "2026-03-14", user_id=self.specialist_b.id)
         self.env["kf.service.contract"]._cron_renewal_scan()
         self.assertEqual(self._activities(contract).user_id, self.specialist_b)
 

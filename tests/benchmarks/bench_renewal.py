@@ -1,0 +1,247 @@
+"""Benchmark of the daily renewal scan and the daily dunning scan.
+
+Run with ``./kf bench tests/benchmarks/bench_renewal.py``.
+
+setup(env) inserts 100,000 service contracts with two payment schedule lines
+each (200,000 lines) by SQL, spread so that a realistic share falls in the
+renewal window (about 12 %), has passed its end date (about 5 %) or has an
+overdue line (about 15 %). run(env, base_url) times both scans twice: the
+first run does the work, the second shows the scans are idempotent and cost a
+constant number of queries. Figures are printed, never asserted.
+"""
+
+import time
+from datetime import timedelta
+
+from psycopg2.extras import execute_values
+
+from odoo import fields
+
+N_CONTRACTS = 100_000
+N_CUSTOMERS = 2_000
+N_SPECIALISTS = 8
+BATCH = 10_000
+PREFIX = "BENCH-"
+
+
+def setup(env):
+    today = fields.Date.context_today(env["kf.service.contract"])
+    company = env.company
+    currency = company.currency_id
+    uid = env.uid
+
+    manager = env["res.users"].create(
+        {
+            "name": "Bench Manager",
+            "login": "bench_manager",
+            "groups_id": [(4, env.ref("kf_customer_service.group_kf_manager").id)],
+        }
+    )
+    specialists = env["res.users"].create(
+        [
+            {
+                "name": f"Bench Specialist {i}",
+                "login": f"bench_specialist_{i}",
+                "groups_id": [(4, env.ref("kf_customer_service.group_kf_specialist").id)],
+            }
+            for i in range(N_SPECIALISTS)
+        ]
+    )
+    env["ir.config_parameter"].set_param("kf_customer_service.manager_user_id", str(manager.id))
+    customers = env["res.partner"].create(
+        [{"name": f"Bench Customer {i:05d}", "is_company": True, "kf_is_customer": True} for i in range(N_CUSTOMERS)]
+    )
+    # assign specialists by SQL (the ORM would schedule one contact activity
+    # per customer); every 100th customer stays an orphan without specialist
+    env.flush_all()
+    rows = [(customer.id, specialists[i % N_SPECIALISTS].id) for i, customer in enumerate(customers) if i % 100]
+    execute_values(
+        env.cr._obj,
+        "UPDATE res_partner p SET kf_specialist_id = v.uid FROM (VALUES %s) AS v(pid, uid) WHERE p.id = v.pid",
+        rows,
+    )
+    specialist_of = dict(rows)
+
+    contract_rows = []
+    for i in range(N_CONTRACTS):
+        customer = customers[i % N_CUSTOMERS]
+        date_end = today + timedelta(days=(i * 7) % 400 - 20)
+        date_start = date_end - timedelta(days=364)
+        state = "running"
+        if i % 50 == 0:
+            state = "draft"
+        elif i % 50 == 1:
+            state = "cancelled"
+        amount = 1000 + (i % 97) * 100
+        contract_rows.append(
+            (
+                f"{PREFIX}{i:06d}",
+                customer.id,
+                customer.id,
+                ("maintenance", "emc", "engineering", "service")[i % 4],
+                date_start,
+                date_end,
+                company.id,
+                currency.id,
+                amount,
+                specialist_of.get(customer.id),
+                state,
+                True,
+                uid,
+                uid,
+            )
+        )
+    contract_ids = []
+    for start in range(0, N_CONTRACTS, BATCH):
+        contract_ids += [
+            row[0]
+            for row in execute_values(
+                env.cr._obj,
+                "INSERT INTO kf_service_contract (name, partner_id, commercial_partner_id, "
+                "contract_type, date_start, date_end, company_id, currency_id, amount, "
+                "user_id, state, active, create_uid, write_uid, create_date, write_date) "
+                "SELECT v.*, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' "
+                "FROM (VALUES %s) AS v RETURNING id",
+                contract_rows[start : start + BATCH],
+                page_size=BATCH,
+                fetch=True,
+            )
+        ]
+
+    yesterday = today - timedelta(days=1)
+    line_rows = []
+    for i, (contract_id, row) in enumerate(zip(contract_ids, contract_rows, strict=True)):
+        partner_id, date_start, date_end, amount, user_id = row[1], row[4], row[5], row[8], row[9]
+        half = amount / 2
+        # first instalment: long past, unpaid for 1 contract in 20
+        paid_1 = 0 if i % 20 == 0 else half
+        # second instalment (or EMC owner fee): 30 days before the end,
+        # unpaid for 7 contracts in 10
+        paid_2 = half if i % 10 >= 7 else 0
+        for seq, (line_type, due, received) in enumerate(
+            (
+                ("payment", date_start + timedelta(days=30), paid_1),
+                (
+                    "emc_fee" if i % 4 == 1 else "payment",
+                    date_end - timedelta(days=30),
+                    paid_2,
+                ),
+            ),
+            1,
+        ):
+            # stored state as computed yesterday
+            if received >= half:
+                state = "paid"
+            elif due < yesterday:
+                state = "overdue"
+            else:
+                state = "pending"
+            line_rows.append(
+                (
+                    contract_id,
+                    seq * 10,
+                    f"Instalment {seq}",
+                    partner_id,
+                    user_id,
+                    company.id,
+                    currency.id,
+                    line_type,
+                    due,
+                    half,
+                    received,
+                    half - received,
+                    due if received else None,
+                    state,
+                    uid,
+                    uid,
+                )
+            )
+    for start in range(0, len(line_rows), BATCH):
+        execute_values(
+            env.cr._obj,
+            "INSERT INTO kf_contract_payment_line (contract_id, sequence, name, partner_id, "
+            "user_id, company_id, currency_id, line_type, date_due, amount, amount_received, "
+            "amount_residual, date_received, state, create_uid, write_uid, create_date, "
+            "write_date) SELECT v.contract_id, v.sequence, v.name, v.partner_id, v.user_id, "
+            "v.company_id, v.currency_id, v.line_type, v.date_due::date, v.amount, "
+            "v.amount_received, v.amount_residual, v.date_received::date, v.state, "
+            "v.create_uid, v.write_uid, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' "
+            "FROM (VALUES %s) AS v(contract_id, sequence, name, partner_id, user_id, "
+            "company_id, currency_id, line_type, date_due, amount, amount_received, "
+            "amount_residual, date_received, state, create_uid, write_uid)",
+            line_rows[start : start + BATCH],
+            page_size=BATCH,
+        )
+    # stored totals of the contracts, as the ORM would have computed them
+    env.cr.execute(
+        """
+        UPDATE kf_service_contract c
+           SET amount_scheduled = t.scheduled, amount_received = t.received,
+               amount_due = t.due, amount_overdue = t.overdue
+          FROM (SELECT contract_id,
+                       SUM(amount) AS scheduled,
+                       SUM(amount_received) AS received,
+                       SUM(amount_residual) AS due,
+                       SUM(CASE WHEN state = 'overdue' THEN amount_residual ELSE 0 END) AS overdue
+                  FROM kf_contract_payment_line GROUP BY contract_id) t
+         WHERE t.contract_id = c.id
+        """
+    )
+    env.cr.execute("ANALYZE kf_service_contract")
+    env.cr.execute("ANALYZE kf_contract_payment_line")
+    env.invalidate_all()
+    print(
+        f"setup: {len(contract_ids)} contracts, {len(line_rows)} payment lines, "
+        f"{N_CUSTOMERS} customers ({N_CUSTOMERS // 100} orphans without specialist), "
+        f"{N_SPECIALISTS} specialists"
+    )
+
+
+def _count(env, model, domain):
+    return env[model].search_count(domain)
+
+
+def _timed(env, label, func, scanned):
+    env.invalidate_all()
+    queries_before = env.cr.sql_log_count
+    start = time.perf_counter()
+    func()
+    env.flush_all()
+    elapsed = time.perf_counter() - start
+    queries = env.cr.sql_log_count - queries_before
+    print(f"{label:<28} {elapsed:7.2f} s  {scanned / elapsed:10,.0f} contracts scanned/s  {queries:6d} queries")
+    return elapsed, queries
+
+
+def _scan_day(env, label, scanned):
+    Activity = env["mail.activity"]
+    renewal_type = env.ref("kf_customer_service.mail_activity_type_kf_renewal")
+    dunning_type = env.ref("kf_customer_service.mail_activity_type_kf_dunning")
+    before_renewal = Activity.search_count([("activity_type_id", "=", renewal_type.id)])
+    before_dunning = Activity.search_count([("activity_type_id", "=", dunning_type.id)])
+    _timed(env, f"renewal scan, {label}", env["kf.service.contract"]._cron_renewal_scan, scanned)
+    _timed(env, f"dunning scan, {label}", env["kf.contract.payment.line"]._cron_dunning_scan, scanned)
+    renewal = Activity.search_count([("activity_type_id", "=", renewal_type.id)])
+    dunning = Activity.search_count([("activity_type_id", "=", dunning_type.id)])
+    print(
+        f"    -> {renewal - before_renewal} renewal activities, "
+        f"{dunning - before_dunning} dunning activities created; "
+        f"in pipeline {_count(env, 'kf.service.contract', [('renewal_stage_id', '!=', False)])}, "
+        f"expired {_count(env, 'kf.service.contract', [('state', '=', 'expired')])}"
+    )
+
+
+def run(env, base_url):
+    from freezegun import freeze_time  # noqa: PLC0415 — only the benchmark needs it
+
+    scanned = _count(env, "kf.service.contract", [])
+    print(f"contracts: {scanned}, payment lines: {_count(env, 'kf.contract.payment.line', [])}")
+    print("1. catch-up: first run over the whole book (every contract of the window at once)")
+    _scan_day(env, "catch-up", scanned)
+    print("2. same day again (idempotent: nothing to do)")
+    _scan_day(env, "rerun", scanned)
+    today = fields.Date.context_today(env["kf.service.contract"])
+    for days in (1, 2):
+        print(f"{2 + days}. daily run, day +{days}")
+        with freeze_time(today + timedelta(days=days, hours=12), tick=True):
+            _scan_day(env, f"day +{days}", scanned)
