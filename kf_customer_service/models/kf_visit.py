@@ -148,7 +148,7 @@ class KfVisit(models.Model):
         overdue = ["&", ("state", "=", "planned"), ("date_planned", "<", today)]
         if (operator == "=") == value:
             return overdue
-        return ["!"] + overdue
+        return ["!", *overdue]
 
     @api.constrains("score")
     def _check_score(self):
