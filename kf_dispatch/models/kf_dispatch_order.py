@@ -1,0 +1,705 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+ACK_HOURS_PARAM = "kf_dispatch.ack_hours"
+DEFAULT_ACK_HOURS = 4.0
+OPEN_STATES = ("dispatched", "accepted", "in_progress")
+
+
+class KfDispatchOrder(models.Model):
+    _name = "kf.dispatch.order"
+    _description = "Work Order"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "priority desc, date_planned_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: _("New"),
+    )
+    active = fields.Boolean(default=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer Company",
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+    )
+    contract_id = fields.Many2one(
+        "kf.service.contract",
+        string="Contract",
+        tracking=True,
+        index=True,
+        check_company=True,
+        domain="[('partner_id', 'child_of', commercial_partner_id)]",
+    )
+    project_id = fields.Many2one(
+        "project.project",
+        string="Project",
+        required=True,
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    task_id = fields.Many2one(
+        "project.task",
+        string="Task",
+        tracking=True,
+        check_company=True,
+        domain="[('project_id', '=', project_id)]",
+    )
+    line_ids = fields.One2many("kf.dispatch.order.line", "order_id", string="Equipment", copy=True)
+    work_content = fields.Text(help="What must be done on site.")
+    address = fields.Text(
+        string="Site Address",
+        compute="_compute_address",
+        store=True,
+        readonly=False,
+        help="Defaults to the customer's address; edit it when the site differs.",
+    )
+    contact_name = fields.Char(string="On-site Contact")
+    contact_phone = fields.Char(string="On-site Contact Phone")
+    team_id = fields.Many2one(
+        "kf.dispatch.team",
+        string="Executing Team",
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        tracking=True,
+        index=True,
+        domain="[('share', '=', False)]",
+        help="Person executing the work order; notified when it is dispatched.",
+    )
+    dispatcher_id = fields.Many2one(
+        "res.users",
+        string="Dispatched By",
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        tracking=True,
+    )
+    date_planned_start = fields.Datetime(string="Planned Start", tracking=True, index=True)
+    date_planned_end = fields.Datetime(string="Planned End", tracking=True, index=True)
+    date_dispatched = fields.Datetime(string="Dispatched On", readonly=True, copy=False)
+    date_acknowledged = fields.Datetime(string="Acknowledged On", readonly=True, copy=False)
+    date_start = fields.Datetime(string="Actual Start", copy=False, tracking=True)
+    date_done = fields.Datetime(string="Actual End", copy=False, tracking=True)
+    date_closed = fields.Datetime(string="Closed On", readonly=True, copy=False)
+    priority = fields.Selection(
+        [("0", "Normal"), ("1", "Urgent")],
+        default="0",
+        tracking=True,
+        index=True,
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("dispatched", "Dispatched"),
+            ("accepted", "Acknowledged"),
+            ("in_progress", "In Progress"),
+            ("done", "Done"),
+            ("closed", "Accepted by Customer"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        copy=False,
+        tracking=True,
+        index=True,
+        group_expand="_group_expand_states",
+    )
+    completion_note = fields.Text(help="What was done; required to mark the order done.")
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    ticket_id = fields.Many2one(
+        "kf.ticket",
+        string="Origin Ticket",
+        copy=False,
+        index=True,
+        check_company=True,
+    )
+    problem_ids = fields.One2many("kf.problem", "order_id", string="Problems")
+    problem_count = fields.Integer(compute="_compute_problem_count")
+    color = fields.Integer()
+    # acceptance certificate (验收单)
+    certificate_attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "kf_dispatch_order_certificate_rel",
+        "order_id",
+        "attachment_id",
+        string="Acceptance Certificate",
+        copy=False,
+        help="Scan or photo of the acceptance certificate signed by the customer.",
+    )
+    certificate_date = fields.Date(string="Acceptance Date", copy=False, tracking=True)
+    certificate_paper_archived = fields.Boolean(
+        string="Paper Original Archived",
+        copy=False,
+        tracking=True,
+    )
+    certificate_paper_location = fields.Char(
+        string="Paper Archive Location",
+        copy=False,
+        tracking=True,
+        help="Where the paper original is filed (cabinet, binder...).",
+    )
+    certificate_complete = fields.Boolean(
+        string="Certificate Complete",
+        compute="_compute_certificate_complete",
+        store=True,
+    )
+    customer_signature = fields.Image(
+        string="Customer Signature",
+        copy=False,
+        attachment=True,
+        max_width=1024,
+        max_height=1024,
+    )
+    customer_signed_by = fields.Char(string="Signed By", copy=False, tracking=True)
+    customer_signed_on = fields.Datetime(string="Signed On", copy=False, tracking=True)
+    # escalation
+    dispatch_escalated = fields.Boolean(
+        string="Dispatch Escalated",
+        readonly=True,
+        copy=False,
+        help="Set by the escalation scan when the order was still not dispatched at its planned start.",
+    )
+    ack_escalated = fields.Boolean(
+        string="Acknowledgement Escalated",
+        readonly=True,
+        copy=False,
+        help="Set by the escalation scan when the order was not acknowledged in time.",
+    )
+    overdue_escalated = fields.Boolean(
+        string="Overdue Escalated",
+        readonly=True,
+        copy=False,
+        help="Set by the escalation scan when the order passed its planned end.",
+    )
+    is_overdue = fields.Boolean(
+        string="Overdue",
+        compute="_compute_is_overdue",
+        search="_search_is_overdue",
+    )
+
+    _sql_constraints = [
+        (
+            "planned_dates_check",
+            "CHECK(date_planned_end IS NULL OR date_planned_start IS NULL OR date_planned_end >= date_planned_start)",
+            "The planned end must not be before the planned start.",
+        ),
+    ]
+
+    @api.model
+    def _group_expand_states(self, states, domain):
+        return [key for key, _label in self._fields["state"].selection if key != "cancelled"]
+
+    @api.depends("partner_id")
+    def _compute_address(self):
+        for order in self:
+            partner = order.partner_id
+            if not partner:
+                continue
+            parts = [
+                partner.state_id.name,
+                partner.city,
+                partner.street,
+                partner.street2,
+            ]
+            order.address = " ".join(p for p in parts if p) or order.address
+
+    def _compute_problem_count(self):
+        groups = self.env["kf.problem"]._read_group([("order_id", "in", self.ids)], ["order_id"], ["__count"])
+        counts = {order.id: count for order, count in groups}
+        for order in self:
+            order.problem_count = counts.get(order.id, 0)
+
+    @api.depends("certificate_attachment_ids", "certificate_date")
+    def _compute_certificate_complete(self):
+        for order in self:
+            order.certificate_complete = bool(order.certificate_attachment_ids and order.certificate_date)
+
+    @api.depends("state", "date_planned_end")
+    def _compute_is_overdue(self):
+        now = fields.Datetime.now()
+        for order in self:
+            order.is_overdue = bool(
+                order.state in OPEN_STATES and order.date_planned_end and order.date_planned_end < now
+            )
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on overdue work orders."))
+        overdue = [
+            "&",
+            ("state", "in", OPEN_STATES),
+            ("date_planned_end", "<", fields.Datetime.now()),
+        ]
+        if (operator == "=") == value:
+            return overdue
+        return ["!", *overdue]
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for order in self:
+            order.access_url = f"/my/kf-orders/{order.id}"
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return _("Work Order %(name)s", name=self.name)
+
+    @api.onchange("project_id")
+    def _onchange_project_id(self):
+        if self.task_id and self.task_id.project_id != self.project_id:
+            self.task_id = False
+        if self.project_id and not self.partner_id and self.project_id.partner_id:
+            self.partner_id = self.project_id.partner_id
+
+    @api.onchange("contract_id")
+    def _onchange_contract_id(self):
+        if self.contract_id.project_id and not self.project_id:
+            self.project_id = self.contract_id.project_id
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        contact = self.partner_id if self.partner_id.parent_id else self.partner_id.child_ids[:1]
+        if contact and not self.contact_name:
+            self.contact_name = contact.name
+            self.contact_phone = contact.mobile or contact.phone
+
+    @api.onchange("team_id")
+    def _onchange_team_id(self):
+        if self.team_id and not self.user_id:
+            self.user_id = self.team_id.leader_id
+
+    @api.constrains("certificate_paper_archived", "certificate_paper_location")
+    def _check_certificate_paper_location(self):
+        for order in self:
+            if order.certificate_paper_archived and not (order.certificate_paper_location or "").strip():
+                raise ValidationError(
+                    _(
+                        "Work order %(name)s: say where the paper original of the acceptance certificate is archived.",
+                        name=order.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("kf.dispatch.order") or _("New")
+        orders = super().create(vals_list)
+        for order in orders:
+            if order.certificate_attachment_ids:
+                order.certificate_attachment_ids.sudo().write({"res_model": order._name, "res_id": order.id})
+        return orders
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("certificate_attachment_ids"):
+            for order in self:
+                order.certificate_attachment_ids.filtered(lambda a: not a.res_id).sudo().write(
+                    {"res_model": order._name, "res_id": order.id}
+                )
+        return res
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def _check_state(self, allowed, action_label):
+        wrong = self.filtered(lambda o: o.state not in allowed)
+        if wrong:
+            raise UserError(
+                _(
+                    "%(action)s is not possible for work orders %(names)s in their current state.",
+                    action=action_label,
+                    names=", ".join(wrong.mapped("name")),
+                )
+            )
+
+    def _get_dispatch_missing_fields(self):
+        """Labels of the fields an order still misses before dispatch."""
+        self.ensure_one()
+        missing = []
+        for fname in ("user_id", "project_id", "address", "work_content"):
+            value = self[fname]
+            if isinstance(value, str):
+                value = value.strip()
+            if not value:
+                missing.append(self._fields[fname].get_description(self.env)["string"])
+        return missing
+
+    def action_dispatch(self):
+        self._check_state(("draft",), _("Dispatching"))
+        for order in self:
+            missing = order._get_dispatch_missing_fields()
+            if missing:
+                raise UserError(
+                    _(
+                        "Work order %(name)s cannot be dispatched, these fields are missing: %(fields)s",
+                        name=order.name,
+                        fields=", ".join(missing),
+                    )
+                )
+        now = fields.Datetime.now()
+        self.write(
+            {
+                "state": "dispatched",
+                "date_dispatched": now,
+                "date_acknowledged": False,
+                "ack_escalated": False,
+                "dispatcher_id": self.env.user.id,
+            }
+        )
+        template = self.env.ref("kf_dispatch.mail_template_kf_dispatch_order_dispatched", raise_if_not_found=False)
+        for order in self:
+            order.message_subscribe(partner_ids=order.user_id.partner_id.ids)
+            deadline = order.date_planned_start.date() if order.date_planned_start else fields.Date.context_today(order)
+            order.activity_schedule(
+                "kf_dispatch.mail_activity_type_kf_dispatch_execute",
+                date_deadline=max(deadline, fields.Date.context_today(order)),
+                summary=_("Execute work order %(name)s", name=order.name),
+                note=order.work_content,
+                user_id=order.user_id.id,
+            )
+            body = Markup("<p>%s</p>") % _(
+                "Work order dispatched to %(user)s. Please acknowledge it and start on time.",
+                user=order.user_id.name,
+            )
+            if template:
+                order.message_post_with_source(
+                    template,
+                    subtype_xmlid="mail.mt_comment",
+                    partner_ids=order.user_id.partner_id.ids,
+                )
+            else:
+                order.message_post(body=body, partner_ids=order.user_id.partner_id.ids)
+        return True
+
+    def action_acknowledge(self):
+        self._check_state(("dispatched",), _("Acknowledging"))
+        self.write({"state": "accepted", "date_acknowledged": fields.Datetime.now()})
+        return True
+
+    def action_start(self):
+        self._check_state(("dispatched", "accepted"), _("Starting"))
+        now = fields.Datetime.now()
+        for order in self:
+            vals = {"state": "in_progress", "date_start": order.date_start or now}
+            if not order.date_acknowledged:
+                vals["date_acknowledged"] = now
+            order.write(vals)
+        return True
+
+    def action_done(self):
+        self._check_state(("accepted", "in_progress"), _("Completing"))
+        missing = self.filtered(lambda o: not (o.completion_note or "").strip())
+        if missing:
+            raise UserError(
+                _(
+                    "Write the completion note before marking these work orders done: %(names)s",
+                    names=", ".join(missing.mapped("name")),
+                )
+            )
+        now = fields.Datetime.now()
+        for order in self:
+            order.write({"state": "done", "date_done": order.date_done or now, "date_start": order.date_start or now})
+        self.activity_feedback(
+            ["kf_dispatch.mail_activity_type_kf_dispatch_execute"],
+            feedback=_("Work order done."),
+        )
+        self._schedule_callback_activity()
+        template = self.env.ref("kf_dispatch.mail_template_kf_dispatch_order_done", raise_if_not_found=False)
+        if template:
+            for order in self:
+                order._portal_ensure_token()
+                order.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        return True
+
+    def _get_callback_user(self):
+        """Clerk making the same-day call-back: the customer's specialist's
+        clerk is not modelled, so take the first clerk-only user of the company,
+        else the customer's specialist, else the dispatcher."""
+        self.ensure_one()
+        clerk_group = self.env.ref("kf_customer_service.group_kf_clerk")
+        specialist_group = self.env.ref("kf_customer_service.group_kf_specialist")
+        clerks = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", clerk_group.id),
+                    ("groups_id", "not in", specialist_group.id),
+                    ("share", "=", False),
+                    ("company_ids", "in", self.company_id.id),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+        return clerks or self.commercial_partner_id.kf_specialist_id or self.dispatcher_id or self.env.user
+
+    def _schedule_callback_activity(self):
+        today = fields.Date.context_today(self)
+        for order in self:
+            order.activity_schedule(
+                "kf_dispatch.mail_activity_type_kf_dispatch_callback",
+                date_deadline=today,
+                summary=_(
+                    "Call %(customer)s back about work order %(name)s",
+                    customer=order.partner_id.display_name,
+                    name=order.name,
+                ),
+                user_id=order._get_callback_user().id,
+            )
+
+    def action_close(self):
+        self._check_state(("done",), _("Closing"))
+        for order in self:
+            missing = []
+            if not order.certificate_attachment_ids:
+                missing.append(_("certificate attachment"))
+            if not order.certificate_date:
+                missing.append(_("acceptance date"))
+            if missing:
+                raise UserError(
+                    _(
+                        "Work order %(name)s cannot be closed without the customer's acceptance "
+                        "certificate (missing: %(missing)s).",
+                        name=order.name,
+                        missing=", ".join(missing),
+                    )
+                )
+        self.write({"state": "closed", "date_closed": fields.Datetime.now()})
+        return True
+
+    def action_cancel(self):
+        self._check_state(("draft", "dispatched", "accepted", "in_progress"), _("Cancelling"))
+        self.write({"state": "cancelled"})
+        self.activity_unlink(
+            [
+                "kf_dispatch.mail_activity_type_kf_dispatch_execute",
+                "kf_dispatch.mail_activity_type_kf_dispatch_escalation",
+            ]
+        )
+        return True
+
+    def action_reset_draft(self):
+        self._check_state(("cancelled",), _("Resetting to draft"))
+        self.write(
+            {
+                "state": "draft",
+                "date_dispatched": False,
+                "date_acknowledged": False,
+                "dispatch_escalated": False,
+                "ack_escalated": False,
+                "overdue_escalated": False,
+            }
+        )
+        return True
+
+    def action_portal_accept(self, signed_by, signature):
+        """Customer acceptance from the portal: store the name and signature,
+        keep the signature as acceptance certificate and close the order.
+        Call it on a record the caller has checked the portal user may access."""
+        self.ensure_one()
+        if self.state != "done":
+            raise UserError(_("Only a completed work order can be accepted."))
+        signed_by = (signed_by or "").strip()
+        if not signed_by or not signature:
+            raise UserError(_("Your name and signature are required to accept the work order."))
+        now = fields.Datetime.now()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": _("Acceptance %(name)s signed by %(who)s.png", name=self.name, who=signed_by),
+                "datas": signature,
+                "res_model": self._name,
+                "res_id": self.id,
+                "mimetype": "image/png",
+            }
+        )
+        self.write(
+            {
+                "customer_signature": signature,
+                "customer_signed_by": signed_by,
+                "customer_signed_on": now,
+                "certificate_attachment_ids": [Command.link(attachment.id)],
+                "certificate_date": fields.Date.context_today(self),
+            }
+        )
+        self.message_post(
+            body=_("Work order accepted and signed by %(who)s on the customer portal.", who=signed_by),
+            attachment_ids=attachment.ids,
+        )
+        self.action_close()
+        return True
+
+    def action_preview(self):
+        """Open the record as the customer sees it on the portal."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "target": "self",
+            "url": self.get_portal_url(),
+        }
+
+    def action_view_problems(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("kf_dispatch.kf_problem_action")
+        action["domain"] = [("order_id", "=", self.id)]
+        action["context"] = {
+            "default_order_id": self.id,
+            "default_partner_id": self.partner_id.id,
+            "default_project_id": self.project_id.id,
+            "default_user_id": self.user_id.id,
+        }
+        return action
+
+    # ------------------------------------------------------------------
+    # Escalation
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_ack_hours(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(ACK_HOURS_PARAM)
+        try:
+            return max(float(value), 0.0) if value else DEFAULT_ACK_HOURS
+        except ValueError:
+            return DEFAULT_ACK_HOURS
+
+    def _get_ack_deadline(self, ack_hours):
+        """Deadline to acknowledge the order: ``ack_hours`` working hours after
+        dispatch on the company's calendar (leaves excluded)."""
+        self.ensure_one()
+        calendar = self.company_id.resource_calendar_id
+        if not calendar:
+            return self.date_dispatched + timedelta(hours=ack_hours)
+        return calendar.plan_hours(ack_hours, self.date_dispatched, compute_leaves=True)
+
+    def _get_escalation_user(self):
+        self.ensure_one()
+        return self.team_id.leader_id or self.env["kf.dispatch.team"]._kf_default_manager()
+
+    @api.model
+    def _cron_escalation_scan(self, limit=500):
+        """Escalate, once each, the work orders still not dispatched at their
+        planned start, those dispatched but not acknowledged within the
+        configured working hours and those past their planned end; an overdue
+        order also gets exactly one draft overdue problem."""
+        now = fields.Datetime.now()
+        ack_hours = self._get_ack_hours()
+        activity_vals = []
+        undispatched = self.search(
+            [("state", "=", "draft"), ("dispatch_escalated", "=", False), ("date_planned_start", "<", now)],
+            order="date_planned_start",
+            limit=limit,
+        )
+        for order in undispatched:
+            activity_vals.append(
+                order._escalation_activity_vals(
+                    _("Work order %(name)s is still not dispatched at its planned start", name=order.name)
+                )
+            )
+        undispatched.write({"dispatch_escalated": True})
+        unack = self.search(
+            [("state", "=", "dispatched"), ("ack_escalated", "=", False), ("date_dispatched", "!=", False)],
+            order="date_dispatched",
+            limit=limit,
+        )
+        late_ack = unack.filtered(lambda o: (o._get_ack_deadline(ack_hours) or now) <= now)
+        for order in late_ack:
+            activity_vals.append(
+                order._escalation_activity_vals(
+                    _(
+                        "Work order %(name)s not acknowledged by %(user)s within %(hours)s working hours",
+                        name=order.name,
+                        user=order.user_id.name,
+                        hours=ack_hours,
+                    )
+                )
+            )
+        late_ack.write({"ack_escalated": True})
+        overdue = self.search(
+            [
+                ("state", "in", OPEN_STATES),
+                ("overdue_escalated", "=", False),
+                ("date_planned_end", "<", now),
+            ],
+            order="date_planned_end",
+            limit=limit,
+        )
+        for order in overdue:
+            activity_vals.append(
+                order._escalation_activity_vals(_("Work order %(name)s is past its planned end", name=order.name))
+            )
+        overdue.write({"overdue_escalated": True})
+        if activity_vals:
+            self.env["mail.activity"].sudo().create(activity_vals)
+        overdue._create_overdue_problems()
+        return len(undispatched) + len(late_ack) + len(overdue)
+
+    def _escalation_activity_vals(self, summary):
+        self.ensure_one()
+        activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_dispatch_escalation")
+        return {
+            "activity_type_id": activity_type.id,
+            "res_model_id": self.env["ir.model"]._get_id(self._name),
+            "res_id": self.id,
+            "summary": summary,
+            "user_id": self._get_escalation_user().id or self.env.user.id,
+            "date_deadline": fields.Date.context_today(self),
+        }
+
+    def _create_overdue_problems(self):
+        """One draft overdue problem per order, never two."""
+        if not self:
+            return self.env["kf.problem"]
+        existing = (
+            self.env["kf.problem"]
+            .with_context(active_test=False)
+            ._read_group(
+                [("order_id", "in", self.ids), ("problem_type", "=", "overdue")],
+                ["order_id"],
+            )
+        )
+        done_ids = {order.id for (order,) in existing}
+        vals_list = [
+            {
+                "problem_type": "overdue",
+                "order_id": order.id,
+                "partner_id": order.partner_id.id,
+                "project_id": order.project_id.id,
+                "user_id": order.user_id.id,
+                "company_id": order.company_id.id,
+                "date": fields.Date.context_today(self),
+                "description": _(
+                    "Work order %(name)s was not completed by its planned end %(end)s.",
+                    name=order.name,
+                    end=fields.Datetime.to_string(order.date_planned_end),
+                ),
+            }
+            for order in self
+            if order.id not in done_ids
+        ]
+        return self.env["kf.problem"].sudo().create(vals_list)

@@ -1,0 +1,636 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import UserError
+
+from .kf_ticket_sla import TICKET_TYPES
+
+DEFAULT_REPLY_DAYS = 1.0
+RETURN_VISIT_DAYS = 3.0
+
+
+class KfTicket(models.Model):
+    _name = "kf.ticket"
+    _description = "Complaint / Repair Ticket"
+    _inherit = ["portal.mixin", "mail.thread.cc", "mail.activity.mixin"]
+    _order = "priority desc, id desc"
+    _primary_email = "email_from"
+    _mail_post_access = "read"
+    _check_company_auto = True
+    _rec_names_search = ["name", "subject"]
+
+    name = fields.Char(
+        string="Number",
+        required=True,
+        readonly=True,
+        copy=False,
+        index="trigram",
+        default=lambda self: _("New"),
+    )
+    subject = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    ticket_type = fields.Selection(
+        TICKET_TYPES,
+        string="Type",
+        required=True,
+        default="complaint",
+        tracking=True,
+        index=True,
+    )
+    channel = fields.Selection(
+        [
+            ("phone", "Phone"),
+            ("wechat", "WeChat"),
+            ("email", "E-mail"),
+            ("portal", "Portal"),
+            ("visit", "Visit"),
+        ],
+        required=True,
+        default="phone",
+        tracking=True,
+        index=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        tracking=True,
+        index=True,
+        check_company=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer Company",
+        related="partner_id.commercial_partner_id",
+        store=True,
+        index=True,
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Contact Person",
+        domain="[('id', 'child_of', commercial_partner_id)]",
+    )
+    email_from = fields.Char(string="E-mail", help="E-mail of the person reporting.")
+    phone = fields.Char()
+    description = fields.Html(sanitize_style=True)
+    project_id = fields.Many2one("project.project", string="Project", tracking=True, check_company=True)
+    contract_id = fields.Many2one(
+        "kf.service.contract",
+        string="Contract",
+        tracking=True,
+        check_company=True,
+        domain="[('partner_id', 'child_of', commercial_partner_id)]",
+    )
+    order_id = fields.Many2one(
+        "kf.dispatch.order",
+        string="Related Work Order",
+        tracking=True,
+        check_company=True,
+        help="Work order this ticket is about (e.g. a complaint on a job).",
+    )
+    order_ids = fields.One2many("kf.dispatch.order", "ticket_id", string="Work Orders")
+    order_count = fields.Integer(string="Work Order Count", compute="_compute_order_count")
+    problem_ids = fields.One2many("kf.problem", "ticket_id", string="Problems")
+    priority = fields.Selection(
+        [("0", "Low"), ("1", "Normal"), ("2", "High")],
+        default="1",
+        tracking=True,
+        index=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        tracking=True,
+        index=True,
+        domain="[('share', '=', False)]",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+    )
+    stage_id = fields.Many2one(
+        "kf.ticket.stage",
+        string="Stage",
+        tracking=True,
+        index=True,
+        copy=False,
+        ondelete="restrict",
+        default=lambda self: self._default_stage_id(),
+        group_expand="_read_group_stage_ids",
+    )
+    is_closed = fields.Boolean(related="stage_id.is_closed", store=True, index=True)
+    is_resolved = fields.Boolean(related="stage_id.is_resolved", store=True)
+    color = fields.Integer()
+    resolution = fields.Text(help="How the ticket was resolved; required to resolve it.")
+    date_resolved = fields.Datetime(string="Resolved On", readonly=True, copy=False)
+    date_closed = fields.Datetime(string="Closed On", readonly=True, copy=False)
+    # SLA
+    date_received = fields.Datetime(
+        string="Received On",
+        required=True,
+        default=fields.Datetime.now,
+        tracking=True,
+        help="When the customer reported it (the call, message or e-mail); the SLA counts from here.",
+    )
+    sla_deadline = fields.Datetime(
+        string="Reply Deadline",
+        compute="_compute_sla_deadline",
+        store=True,
+        copy=False,
+        index=True,
+        help="First reply due by this time (working days on the company calendar).",
+    )
+    first_reply_date = fields.Datetime(string="First Reply On", readonly=True, copy=False)
+    sla_breached = fields.Boolean(
+        string="SLA Breached",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    sla_escalated = fields.Boolean(string="SLA Escalated", readonly=True, copy=False)
+    # closed loop
+    visit_id = fields.Many2one("kf.visit", string="Return Visit", readonly=True, copy=False, index=True)
+    visit_state = fields.Selection(related="visit_id.state", string="Return Visit Status")
+    satisfaction_score = fields.Integer(
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="Score of the return visit, 1 (very unsatisfied) to 5 (very satisfied); 0 = not scored.",
+    )
+    manager_review_required = fields.Boolean(
+        compute="_compute_manager_review_required",
+        help="Major complaints (high priority) must be reviewed by the manager before closing.",
+    )
+    manager_reviewed = fields.Boolean(readonly=True, copy=False, tracking=True)
+    manager_reviewed_by_id = fields.Many2one("res.users", string="Reviewed By", readonly=True, copy=False)
+    manager_reviewed_on = fields.Datetime(string="Reviewed On", readonly=True, copy=False)
+    manager_review_note = fields.Text(string="Review Note", copy=False)
+    survey_user_input_id = fields.Many2one(
+        "survey.user_input",
+        string="Satisfaction Survey Answer",
+        readonly=True,
+        copy=False,
+    )
+    survey_url = fields.Char(string="Satisfaction Survey Link", compute="_compute_survey_url")
+
+    # ------------------------------------------------------------------
+    # Defaults / computes
+    # ------------------------------------------------------------------
+    @api.model
+    def _default_stage_id(self):
+        return self.env["kf.ticket.stage"].search(
+            [("is_closed", "=", False), ("is_resolved", "=", False)], order="sequence, id", limit=1
+        )
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        return stages.search([], order="sequence, id")
+
+    def _compute_order_count(self):
+        groups = self.env["kf.dispatch.order"]._read_group([("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"])
+        counts = {ticket.id: count for ticket, count in groups}
+        for ticket in self:
+            ticket.order_count = counts.get(ticket.id, 0)
+
+    @api.depends("ticket_type", "priority")
+    def _compute_manager_review_required(self):
+        for ticket in self:
+            ticket.manager_review_required = ticket._is_major_complaint()
+
+    @api.depends("survey_user_input_id")
+    def _compute_survey_url(self):
+        for ticket in self:
+            answer = ticket.survey_user_input_id.sudo()
+            ticket.survey_url = answer.get_start_url() if answer else False
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for ticket in self:
+            ticket.access_url = f"/my/kf-tickets/{ticket.id}"
+
+    def _is_major_complaint(self):
+        self.ensure_one()
+        return self.ticket_type == "complaint" and self.priority == "2"
+
+    @api.depends("name", "subject")
+    def _compute_display_name(self):
+        for ticket in self:
+            ticket.display_name = f"{ticket.name} {ticket.subject}" if ticket.subject else ticket.name
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        if self.partner_id:
+            person = self.partner_id if self.partner_id.parent_id else self.partner_id.child_ids[:1]
+            if person and not self.contact_id:
+                self.contact_id = person
+            if not self.user_id and self.partner_id.commercial_partner_id.kf_specialist_id:
+                self.user_id = self.partner_id.commercial_partner_id.kf_specialist_id
+
+    @api.onchange("contact_id")
+    def _onchange_contact_id(self):
+        if self.contact_id:
+            self.email_from = self.contact_id.email or self.email_from
+            self.phone = self.contact_id.mobile or self.contact_id.phone or self.phone
+
+    # ------------------------------------------------------------------
+    # SLA
+    # ------------------------------------------------------------------
+    @api.model
+    def _plan_working_days(self, company, days, start):
+        """``start`` (UTC naive) plus ``days`` working days on the company's
+        calendar, leaves and public holidays excluded; a working day counts
+        the calendar's hours per day."""
+        calendar = company.resource_calendar_id
+        if not calendar:
+            return start + timedelta(days=days)
+        hours = days * (calendar.hours_per_day or 8.0)
+        return calendar.plan_hours(hours, start, compute_leaves=True) or start + timedelta(days=days)
+
+    @api.depends("date_received", "ticket_type", "company_id")
+    def _compute_sla_deadline(self):
+        slas = self.env["kf.ticket.sla"].sudo().search([("company_id", "in", self.company_id.ids)])
+        reply_days = {(sla.ticket_type, sla.company_id.id): sla.reply_days for sla in slas}
+        for ticket in self:
+            if not ticket.date_received or not ticket.company_id:
+                ticket.sla_deadline = False
+                continue
+            days = reply_days.get((ticket.ticket_type, ticket.company_id.id), DEFAULT_REPLY_DAYS)
+            ticket.sla_deadline = self._plan_working_days(ticket.company_id, days, ticket.date_received)
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("kf.ticket") or _("New")
+            if vals.get("partner_id") and not vals.get("user_id"):
+                partner = self.env["res.partner"].browse(vals["partner_id"])
+                specialist = partner.commercial_partner_id.kf_specialist_id
+                if specialist:
+                    vals["user_id"] = specialist.id
+        tickets = super().create(vals_list)
+        for ticket in tickets:
+            if ticket.user_id:
+                ticket.message_subscribe(partner_ids=ticket.user_id.partner_id.ids)
+        tickets._send_received_mail()
+        return tickets
+
+    def write(self, vals):
+        if "stage_id" in vals and not self.env.context.get("kf_ticket_stage_checked"):
+            # moving the card on the kanban board runs the same checks and
+            # side effects as the buttons
+            stage = self.env["kf.ticket.stage"].browse(vals["stage_id"])
+            cancelled = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled", raise_if_not_found=False)
+            if stage.is_resolved or (stage.is_closed and stage != cancelled):
+                other_vals = {key: value for key, value in vals.items() if key != "stage_id"}
+                res = super().write(other_vals) if other_vals else True
+                tickets = self.filtered(lambda t: t.stage_id != stage)
+                if stage.is_resolved:
+                    tickets._do_resolve(stage)
+                else:
+                    tickets._check_can_close(stage)
+                    for ticket in tickets:
+                        ticket._do_close(stage)
+                return res
+        res = super().write(vals)
+        if "stage_id" in vals:
+            now = fields.Datetime.now()
+            stage = self.env["kf.ticket.stage"].browse(vals["stage_id"])
+            if stage.is_closed:
+                self.filtered(lambda t: not t.date_closed).write({"date_closed": now})
+            else:
+                self.filtered("date_closed").write({"date_closed": False})
+        if vals.get("user_id"):
+            for ticket in self:
+                ticket.message_subscribe(partner_ids=ticket.user_id.partner_id.ids)
+        return res
+
+    def _send_received_mail(self):
+        template = self.env.ref("kf_dispatch.mail_template_kf_ticket_received", raise_if_not_found=False)
+        if not template:
+            return
+        for ticket in self.filtered(lambda t: t.email_from or t.contact_id.email or t.partner_id.email):
+            ticket._portal_ensure_token()
+            ticket.with_context(kf_no_first_reply=True).message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment"
+            )
+
+    # ------------------------------------------------------------------
+    # Mail gateway
+    # ------------------------------------------------------------------
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        values = dict(custom_values or {})
+        email_from = msg_dict.get("email_from") or ""
+        author = self.env["res.partner"].browse(msg_dict.get("author_id") or [])
+        if not author and email_from:
+            author = self.env["res.partner"].search(
+                [("email_normalized", "=", tools.email_normalize(email_from))], limit=1
+            )
+        values.setdefault("name", _("New"))
+        values.setdefault("subject", msg_dict.get("subject") or _("No Subject"))
+        values.setdefault("description", msg_dict.get("body"))
+        values.setdefault("channel", "email")
+        values.setdefault("email_from", email_from)
+        if author:
+            values.setdefault("partner_id", author.commercial_partner_id.id)
+            values.setdefault("contact_id", author.id)
+        return super(KfTicket, self.with_context(mail_create_nolog=True)).message_new(msg_dict, custom_values=values)
+
+    def _message_post_after_hook(self, message, msg_values):
+        """First reply: the first public message (not a note) an employee
+        posts on the ticket."""
+        res = super()._message_post_after_hook(message, msg_values)
+        if self.env.context.get("kf_no_first_reply"):
+            return res
+        if message.message_type not in ("comment", "email", "email_outgoing"):
+            return res
+        if not message.subtype_id or message.subtype_id.internal:
+            return res
+        author_user = message.author_id.user_ids[:1]
+        if not author_user or author_user.share:
+            return res
+        pending = self.filtered(lambda t: not t.first_reply_date)
+        new_stage = self.env.ref("kf_dispatch.kf_ticket_stage_new", raise_if_not_found=False)
+        progress_stage = self.env.ref("kf_dispatch.kf_ticket_stage_in_progress", raise_if_not_found=False)
+        for ticket in pending:
+            reply_date = message.date or fields.Datetime.now()
+            vals = {"first_reply_date": reply_date}
+            if ticket.sla_deadline and reply_date > ticket.sla_deadline:
+                vals["sla_breached"] = True
+            if new_stage and progress_stage and ticket.stage_id == new_stage:
+                # answering the customer means the ticket is accepted and handled
+                vals["stage_id"] = progress_stage.id
+            ticket.sudo().with_context(kf_ticket_stage_checked=True).write(vals)
+        return res
+
+    def _message_get_suggested_recipients(self):
+        recipients = super()._message_get_suggested_recipients()
+        for ticket in self:
+            if ticket.contact_id and ticket.contact_id.email:
+                ticket._message_add_suggested_recipient(
+                    recipients, partner=ticket.contact_id, reason=_("Contact Person")
+                )
+            elif ticket.email_from:
+                ticket._message_add_suggested_recipient(recipients, email=ticket.email_from, reason=_("E-mail"))
+        return recipients
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def _get_stage(self, **flags):
+        domain = [(name, "=", value) for name, value in flags.items()]
+        return self.env["kf.ticket.stage"].search(domain, order="sequence, id", limit=1)
+
+    def _check_can_resolve(self):
+        missing = self.filtered(lambda t: not (t.resolution or "").strip())
+        if missing:
+            raise UserError(
+                _(
+                    "Write the resolution before resolving these tickets: %(names)s",
+                    names=", ".join(missing.mapped("name")),
+                )
+            )
+
+    def _check_can_close(self, stage):
+        if stage == self.env.ref("kf_dispatch.kf_ticket_stage_cancelled", raise_if_not_found=False):
+            return
+        self._check_can_resolve()
+        unreviewed = self.filtered(lambda t: t._is_major_complaint() and not t.manager_reviewed)
+        if unreviewed:
+            raise UserError(
+                _(
+                    "Major complaints must be reviewed by the customer-service manager before closing: %(names)s",
+                    names=", ".join(unreviewed.mapped("name")),
+                )
+            )
+
+    def action_resolve(self):
+        """Resolve: needs a resolution; plans the return visit within three
+        working days and informs the customer."""
+        self._do_resolve(self._get_stage(is_resolved=True))
+        return True
+
+    def _do_resolve(self, stage):
+        self._check_can_resolve()
+        closed = self.filtered("is_closed")
+        if closed:
+            raise UserError(_("These tickets are already closed: %(names)s", names=", ".join(closed.mapped("name"))))
+        now = fields.Datetime.now()
+        template = self.env.ref("kf_dispatch.mail_template_kf_ticket_resolved", raise_if_not_found=False)
+        for ticket in self:
+            ticket.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id, "date_resolved": now})
+            if not ticket.visit_id or ticket.visit_id.state == "cancelled":
+                ticket._create_return_visit()
+            if template and (ticket.email_from or ticket.contact_id.email or ticket.partner_id.email):
+                ticket._portal_ensure_token()
+                ticket.with_context(kf_no_first_reply=True).message_post_with_source(
+                    template, subtype_xmlid="mail.mt_comment"
+                )
+
+    def _create_return_visit(self):
+        self.ensure_one()
+        due = self._plan_working_days(self.company_id, RETURN_VISIT_DAYS, fields.Datetime.now())
+        due_local = fields.Datetime.context_timestamp(self, due).date()
+        visit = (
+            self.env["kf.visit"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": (self.partner_id.commercial_partner_id or self.partner_id).id,
+                    "contact_id": self.contact_id.id,
+                    "visit_type": "return_visit",
+                    "channel": "phone",
+                    "date_planned": due_local,
+                    "user_id": (self.user_id or self.env.user).id,
+                    "company_id": self.company_id.id,
+                    "purpose": _(
+                        "Return visit after resolution of ticket %(name)s: %(subject)s\n%(resolution)s",
+                        name=self.name,
+                        subject=self.subject,
+                        resolution=self.resolution,
+                    ),
+                    "source_model": self._name,
+                    "source_id": self.id,
+                }
+            )
+        )
+        visit.activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=due_local,
+            summary=_("Return visit for ticket %(name)s", name=self.name),
+            user_id=visit.user_id.id,
+        )
+        self.visit_id = visit
+        return visit
+
+    def _close_after_return_visit(self):
+        """Called when the return visits are done: close the tickets with the
+        visit's score; major complaints wait for the manager's review."""
+        closed_stage = self.env.ref("kf_dispatch.kf_ticket_stage_closed")
+        for ticket in self:
+            ticket.satisfaction_score = ticket.visit_id.score
+            if ticket._is_major_complaint() and not ticket.manager_reviewed:
+                manager = self.env["kf.dispatch.team"]._kf_default_manager()
+                ticket.activity_schedule(
+                    "kf_dispatch.mail_activity_type_kf_ticket_review",
+                    summary=_("Review major complaint %(name)s before closing", name=ticket.name),
+                    user_id=(manager or self.env.user).id,
+                )
+                ticket.message_post(body=_("Return visit done; the complaint waits for the manager's review to close."))
+                continue
+            ticket._do_close(closed_stage)
+
+    def _do_close(self, stage):
+        self.ensure_one()
+        self.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id})
+        self._create_satisfaction_answer()
+
+    def _create_satisfaction_answer(self):
+        survey = self.env.ref("kf_dispatch.survey_kf_ticket_satisfaction", raise_if_not_found=False)
+        if not survey or self.survey_user_input_id or not survey.sudo().active:
+            return
+        partner = self.contact_id or self.partner_id
+        if not partner:
+            return
+        answer = survey.sudo()._create_answer(partner=partner, check_attempts=False)
+        self.sudo().survey_user_input_id = answer
+
+    def action_manager_review(self):
+        if not self.env.user.has_group("kf_customer_service.group_kf_manager"):
+            raise UserError(_("Only a customer-service manager can review complaints."))
+        self.write(
+            {
+                "manager_reviewed": True,
+                "manager_reviewed_by_id": self.env.user.id,
+                "manager_reviewed_on": fields.Datetime.now(),
+            }
+        )
+        self.activity_feedback(["kf_dispatch.mail_activity_type_kf_ticket_review"])
+        closed_stage = self.env.ref("kf_dispatch.kf_ticket_stage_closed")
+        for ticket in self.filtered(lambda t: t.visit_id.state == "done" and not t.is_closed):
+            ticket._do_close(closed_stage)
+        return True
+
+    def action_close(self):
+        """Close without waiting for the return visit (enquiries, suggestions,
+        or a visit done elsewhere)."""
+        stage = self.env.ref("kf_dispatch.kf_ticket_stage_closed")
+        self._check_can_close(stage)
+        for ticket in self:
+            if ticket.visit_id.state == "done":
+                ticket.satisfaction_score = ticket.visit_id.score
+            ticket._do_close(stage)
+        return True
+
+    def action_cancel(self):
+        stage = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled")
+        self.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id})
+        self.visit_id.filtered(lambda v: v.state == "planned").sudo().action_cancel()
+        return True
+
+    def action_reopen(self):
+        stage = self._default_stage_id()
+        self.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id, "date_resolved": False})
+        return True
+
+    def action_create_order(self):
+        """Repair → work order prefilled from the ticket."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("kf_dispatch.kf_dispatch_order_action")
+        project = self.project_id or self.contract_id.project_id or self.order_id.project_id
+        action.update(
+            {
+                "views": [(False, "form")],
+                "view_mode": "form",
+                "target": "current",
+                "context": {
+                    "default_ticket_id": self.id,
+                    "default_partner_id": self.partner_id.id,
+                    "default_contract_id": self.contract_id.id,
+                    "default_project_id": project.id,
+                    "default_priority": "1" if self.priority == "2" else "0",
+                    "default_contact_name": self.contact_id.name,
+                    "default_contact_phone": self.phone or self.contact_id.mobile or self.contact_id.phone,
+                    "default_work_content": _(
+                        "%(name)s %(subject)s\n%(description)s",
+                        name=self.name,
+                        subject=self.subject,
+                        description=tools.html2plaintext(self.description or ""),
+                    ),
+                },
+            }
+        )
+        return action
+
+    def action_preview(self):
+        """Open the record as the customer sees it on the portal."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "target": "self",
+            "url": self.get_portal_url(),
+        }
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("kf_dispatch.kf_dispatch_order_action")
+        action["domain"] = [("ticket_id", "=", self.id)]
+        action["context"] = {"default_ticket_id": self.id, "default_partner_id": self.partner_id.id}
+        return action
+
+    def action_view_visit(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "kf.visit",
+            "res_id": self.visit_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    # ------------------------------------------------------------------
+    # SLA scan
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_sla_scan(self, limit=5000):
+        """Flag open tickets without a first reply past their deadline and
+        give the manager one activity each (never twice)."""
+        now = fields.Datetime.now()
+        late = self.search(
+            [
+                ("is_closed", "=", False),
+                ("first_reply_date", "=", False),
+                ("sla_deadline", "<", now),
+                ("sla_escalated", "=", False),
+            ],
+            order="sla_deadline",
+            limit=limit,
+        )
+        if not late:
+            return 0
+        late.write({"sla_breached": True, "sla_escalated": True})
+        manager = self.env["kf.dispatch.team"]._kf_default_manager()
+        activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_ticket_sla")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        today = fields.Date.context_today(self)
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "activity_type_id": activity_type.id,
+                    "res_model_id": model_id,
+                    "res_id": ticket.id,
+                    "summary": _("Ticket %(name)s got no reply within the SLA", name=ticket.name),
+                    "user_id": (manager or ticket.user_id or self.env.user).id,
+                    "date_deadline": today,
+                }
+                for ticket in late
+            ]
+        )
+        if len(late) == limit:
+            self.env["ir.cron"]._notify_progress(done=len(late), remaining=1)
+        return len(late)
