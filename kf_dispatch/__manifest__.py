@@ -29,6 +29,7 @@
         "views/kf_visit_views.xml",
         "views/res_partner_views.xml",
         "views/project_project_views.xml",
+        "views/kf_dispatch_portal_templates.xml",
         "report/kf_dispatch_order_report.xml",
     ],
     "demo": [

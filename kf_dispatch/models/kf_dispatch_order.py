@@ -588,55 +588,55 @@ class KfDispatchOrder(models.Model):
         except ValueError:
             return DEFAULT_ACK_HOURS
 
-    def _get_ack_deadline(self, ack_hours):
-        """Deadline to acknowledge the order: ``ack_hours`` working hours after
-        dispatch on the company's calendar (leaves excluded)."""
-        self.ensure_one()
-        calendar = self.company_id.resource_calendar_id
+    @api.model
+    def _ack_threshold(self, company, ack_hours, now):
+        """Orders dispatched before this moment are late to be acknowledged:
+        ``ack_hours`` working hours before now on the company's calendar."""
+        calendar = company.resource_calendar_id
+        if not ack_hours:
+            return now
         if not calendar:
-            return self.date_dispatched + timedelta(hours=ack_hours)
-        return calendar.plan_hours(ack_hours, self.date_dispatched, compute_leaves=True)
-
-    def _get_escalation_user(self):
-        self.ensure_one()
-        return self.team_id.leader_id or self.env["kf.dispatch.team"]._kf_default_manager()
+            return now - timedelta(hours=ack_hours)
+        threshold = calendar.plan_hours(-ack_hours, now, compute_leaves=True)
+        return threshold.replace(tzinfo=None) if threshold else now - timedelta(hours=ack_hours)
 
     @api.model
     def _cron_escalation_scan(self, limit=500):
         """Escalate, once each, the work orders still not dispatched at their
         planned start, those dispatched but not acknowledged within the
         configured working hours and those past their planned end; an overdue
-        order also gets exactly one draft overdue problem."""
+        order also gets exactly one draft overdue problem. One activity per
+        order (its reasons joined) for the team leader or the manager; a
+        constant number of queries per category plus batched writes."""
         now = fields.Datetime.now()
         ack_hours = self._get_ack_hours()
-        activity_vals = []
+        reasons = {}  # order -> [summary, ...]
         undispatched = self.search(
             [("state", "=", "draft"), ("dispatch_escalated", "=", False), ("date_planned_start", "<", now)],
             order="date_planned_start",
             limit=limit,
         )
         for order in undispatched:
-            activity_vals.append(
-                order._escalation_activity_vals(
-                    _("Work order %(name)s is still not dispatched at its planned start", name=order.name)
-                )
+            reasons.setdefault(order, []).append(
+                _("Work order %(name)s is still not dispatched at its planned start", name=order.name)
             )
         undispatched.write({"dispatch_escalated": True})
-        unack = self.search(
-            [("state", "=", "dispatched"), ("ack_escalated", "=", False), ("date_dispatched", "!=", False)],
-            order="date_dispatched",
-            limit=limit,
-        )
-        late_ack = unack.filtered(lambda o: (o._get_ack_deadline(ack_hours) or now) <= now)
+        late_ack = self.browse()
+        unack_domain = [("state", "=", "dispatched"), ("ack_escalated", "=", False), ("date_dispatched", "!=", False)]
+        for (company,) in self._read_group(unack_domain, ["company_id"]):
+            threshold = self._ack_threshold(company, ack_hours, now)
+            late_ack |= self.search(
+                [*unack_domain, ("company_id", "=", company.id), ("date_dispatched", "<=", threshold)],
+                order="date_dispatched",
+                limit=limit,
+            )
         for order in late_ack:
-            activity_vals.append(
-                order._escalation_activity_vals(
-                    _(
-                        "Work order %(name)s not acknowledged by %(user)s within %(hours)s working hours",
-                        name=order.name,
-                        user=order.user_id.name,
-                        hours=ack_hours,
-                    )
+            reasons.setdefault(order, []).append(
+                _(
+                    "Work order %(name)s not acknowledged by %(user)s within %(hours)s working hours",
+                    name=order.name,
+                    user=order.user_id.name,
+                    hours=ack_hours,
                 )
             )
         late_ack.write({"ack_escalated": True})
@@ -650,26 +650,30 @@ class KfDispatchOrder(models.Model):
             limit=limit,
         )
         for order in overdue:
-            activity_vals.append(
-                order._escalation_activity_vals(_("Work order %(name)s is past its planned end", name=order.name))
-            )
+            reasons.setdefault(order, []).append(_("Work order %(name)s is past its planned end", name=order.name))
         overdue.write({"overdue_escalated": True})
-        if activity_vals:
-            self.env["mail.activity"].sudo().create(activity_vals)
+        if reasons:
+            activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_dispatch_escalation")
+            model_id = self.env["ir.model"]._get_id(self._name)
+            default_manager = self.env["kf.dispatch.team"]._kf_default_manager()
+            today = fields.Date.context_today(self)
+            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+                [
+                    {
+                        "activity_type_id": activity_type.id,
+                        "res_model_id": model_id,
+                        "res_id": order.id,
+                        "summary": "; ".join(summaries),
+                        "user_id": (order.team_id.leader_id or default_manager or self.env.user).id,
+                        "date_deadline": today,
+                    }
+                    for order, summaries in reasons.items()
+                ]
+            )
         overdue._create_overdue_problems()
+        if len(undispatched) == limit or len(late_ack) >= limit or len(overdue) == limit:
+            self.env["ir.cron"]._notify_progress(done=len(reasons), remaining=1)
         return len(undispatched) + len(late_ack) + len(overdue)
-
-    def _escalation_activity_vals(self, summary):
-        self.ensure_one()
-        activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_dispatch_escalation")
-        return {
-            "activity_type_id": activity_type.id,
-            "res_model_id": self.env["ir.model"]._get_id(self._name),
-            "res_id": self.id,
-            "summary": summary,
-            "user_id": self._get_escalation_user().id or self.env.user.id,
-            "date_deadline": fields.Date.context_today(self),
-        }
 
     def _create_overdue_problems(self):
         """One draft overdue problem per order, never two."""
@@ -702,4 +706,9 @@ class KfDispatchOrder(models.Model):
             for order in self
             if order.id not in done_ids
         ]
-        return self.env["kf.problem"].sudo().create(vals_list)
+        return (
+            self.env["kf.problem"]
+            .sudo()
+            .with_context(mail_create_nosubscribe=True, mail_auto_subscribe_no_notify=True, mail_create_nolog=True)
+            .create(vals_list)
+        )

@@ -613,7 +613,15 @@ class KfTicket(models.Model):
         )
         if not late:
             return 0
-        late.write({"sla_breached": True, "sla_escalated": True})
+        # one batched UPDATE and one batched chatter log instead of a tracking
+        # message per ticket
+        late.with_context(tracking_disable=True).write({"sla_breached": True, "sla_escalated": True})
+        late._message_log_batch(
+            {
+                ticket.id: self.env._("SLA breached: no first reply by %(deadline)s.", deadline=ticket.sla_deadline)
+                for ticket in late
+            }
+        )
         manager = self.env["kf.dispatch.team"]._kf_default_manager()
         activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_ticket_sla")
         model_id = self.env["ir.model"]._get_id(self._name)

@@ -149,6 +149,27 @@ class TestDispatchOrder(KfDispatchCommon):
         self.assertEqual(len(escalations), 1, "escalated once only")
         self.assertEqual(escalations.user_id, self.manager)
 
+    def test_unacknowledged_and_overdue_order_gets_one_activity(self):
+        """An order both late to acknowledge and past its planned end is
+        escalated with one activity naming both reasons (and the scan does
+        not fail on it)."""
+        self.env["ir.config_parameter"].sudo().set_param("kf_dispatch.ack_hours", "4")
+        order = self._create_order(
+            date_planned_start=datetime(2026, 3, 2, 8, 0),
+            date_planned_end=datetime(2026, 3, 3, 17, 0),
+        )
+        with freeze_time(datetime(2026, 3, 2, 9, 0)):
+            order.action_dispatch()
+        with freeze_time(datetime(2026, 3, 4, 9, 0)):
+            self.env["kf.dispatch.order"]._cron_escalation_scan()
+            self.env["kf.dispatch.order"]._cron_escalation_scan()
+        self.assertTrue(order.ack_escalated and order.overdue_escalated)
+        escalations = self._activities(order, "kf_dispatch.mail_activity_type_kf_dispatch_escalation")
+        self.assertEqual(len(escalations), 1)
+        self.assertIn("not acknowledged", escalations.summary)
+        self.assertIn("past its planned end", escalations.summary)
+        self.assertEqual(len(order.problem_ids), 1)
+
     def test_undispatched_order_escalated_once(self):
         order = self._create_order(
             date_planned_start=datetime(2026, 3, 2, 8, 0),

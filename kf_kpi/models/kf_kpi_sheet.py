@@ -1,0 +1,501 @@
+from datetime import datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
+# Registered computations: key -> label. Each key has a method
+# ``_kpi_<key>(period, param)`` returning a ``KpiResult`` and a method
+# ``_kpi_<key>_domain(period, param)`` returning (model, domain) of the
+# records the figure is computed from (the drill-down).
+KPI_METHODS = [
+    ("satisfaction", _lt("Average return-visit score (as % of 5)")),
+    ("complaint_closure", _lt("Complaints closed ÷ complaints received")),
+    ("return_visit", _lt("Return visits done ÷ return visits planned")),
+    ("sla_first_reply", _lt("Tickets replied within the SLA ÷ tickets received")),
+    ("renewal", _lt("Contracts renewed ÷ contracts ending")),
+    ("collection", _lt("Amount received ÷ amount due")),
+    ("receivable_days", _lt("Receivable turnover days")),
+    ("customer_growth", _lt("Customers under contract, year-on-year growth")),
+    ("daily_report", _lt("Daily reports submitted ÷ working days")),
+    ("monthly_report", _lt("Monthly reports submitted on time ÷ due")),
+    ("order_on_time", _lt("Work orders done by their planned end ÷ work orders due")),
+    ("problem_count", _lt("Confirmed problems of a type")),
+]
+
+
+class KpiPeriod:
+    """The month being appraised, its company and the appraised users."""
+
+    def __init__(self, env, date_from, company, users):
+        self.env = env
+        self.date_from = date_from
+        self.date_to = date_from + relativedelta(day=31)
+        self.company = company
+        self.users = users
+        # datetimes are stored in UTC: the month runs from its first midnight
+        # to the next month's first midnight
+        self.dt_from = datetime.combine(self.date_from, time.min)
+        self.dt_to = datetime.combine(self.date_to + timedelta(days=1), time.min)
+
+
+class KpiResult:
+    """Figures per user id (False = records without a user) of one KPI."""
+
+    def __init__(self, kind="ratio"):
+        self.kind = kind  # ratio: num/den*100; avg: num/den/5*100; days; growth; count
+        self.num = {}
+        self.den = {}
+
+    def add(self, user_id, num=0.0, den=0.0):
+        self.num[user_id] = self.num.get(user_id, 0.0) + (num or 0.0)
+        self.den[user_id] = self.den.get(user_id, 0.0) + (den or 0.0)
+
+    def figures(self, user_id=None):
+        """(numerator, denominator, actual, has_data) for a user, or for the
+        whole department when user_id is None."""
+        if user_id is None:
+            num, den = sum(self.num.values()), sum(self.den.values())
+        else:
+            num, den = self.num.get(user_id, 0.0), self.den.get(user_id, 0.0)
+        return (num, den, *self.value(num, den))
+
+    def value(self, num, den):
+        if self.kind == "count":
+            return num, True
+        if not den:
+            return 0.0, False
+        if self.kind == "ratio":
+            return min(num / den * 100.0, 100.0), True
+        if self.kind == "avg":
+            return num / den / 5.0 * 100.0, True
+        if self.kind == "days":
+            return num / den * 365.0, True
+        if self.kind == "growth":
+            return (num - den) / den * 100.0, True
+        return 0.0, False
+
+
+class KfKpiSheet(models.Model):
+    _name = "kf.kpi.sheet"
+    _description = "Monthly KPI Appraisal Sheet"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_from desc, scope desc, user_id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    date_from = fields.Date(string="Month", required=True, index=True, readonly=True)
+    date_to = fields.Date(string="Month End", required=True, readonly=True)
+    scope = fields.Selection(
+        [("employee", "Employee"), ("department", "Department")],
+        required=True,
+        default="employee",
+        readonly=True,
+        index=True,
+    )
+    user_id = fields.Many2one("res.users", string="Employee", index=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True, readonly=True
+    )
+    state = fields.Selection(
+        [("draft", "To Approve"), ("approved", "Approved")],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    line_ids = fields.One2many("kf.kpi.sheet.line", "sheet_id", string="KPIs")
+    total_score = fields.Float(compute="_compute_totals", store=True, digits=(16, 1), aggregator="avg")
+    met_count = fields.Integer(string="KPIs Met", compute="_compute_totals", store=True)
+    line_count = fields.Integer(string="KPIs Measured", compute="_compute_totals", store=True)
+    date_computed = fields.Datetime(string="Computed On", readonly=True)
+    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True, tracking=True)
+    date_approved = fields.Datetime(string="Approved On", readonly=True, tracking=True)
+    note = fields.Text(string="Manager's Comment", tracking=True)
+
+    def init(self):
+        # one sheet per employee (or department) per month and company;
+        # COALESCE because the department sheet has no user
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS kf_kpi_sheet_period_uniq
+               ON kf_kpi_sheet (company_id, date_from, scope, COALESCE(user_id, 0))"""
+        )
+
+    @api.depends("date_from", "scope", "user_id")
+    def _compute_name(self):
+        for sheet in self:
+            who = sheet.user_id.name if sheet.scope == "employee" else _("Customer Service Department")
+            month = sheet.date_from.strftime("%Y-%m") if sheet.date_from else ""
+            sheet.name = f"{month} {who or ''}".strip()
+
+    @api.depends("line_ids.score", "line_ids.weight", "line_ids.has_data", "line_ids.met")
+    def _compute_totals(self):
+        for sheet in self:
+            measured = sheet.line_ids.filtered("has_data")
+            weight = sum(measured.mapped("weight"))
+            sheet.total_score = sum(measured.mapped("score")) / weight * 100.0 if weight else 0.0
+            sheet.met_count = len(measured.filtered("met"))
+            sheet.line_count = len(measured)
+
+    # ------------------------------------------------------------------ freeze
+    FROZEN_FREE_FIELDS = {"message_main_attachment_id", "activity_ids", "message_follower_ids"}
+
+    def write(self, vals):
+        if set(vals) - self.FROZEN_FREE_FIELDS - {"state", "approved_by_id", "date_approved"} and any(
+            sheet.state == "approved" for sheet in self
+        ):
+            raise UserError(_("An approved appraisal sheet is frozen: it cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved(self):
+        if any(sheet.state == "approved" for sheet in self):
+            raise UserError(_("An approved appraisal sheet cannot be deleted."))
+
+    def action_approve(self):
+        if not self.env.user.has_group("kf_customer_service.group_kf_manager"):
+            raise UserError(_("Only a customer-service manager can approve appraisal sheets."))
+        to_approve = self.filtered(lambda s: s.state == "draft")
+        if not to_approve:
+            raise UserError(_("These appraisal sheets are already approved."))
+        to_approve.write({"state": "approved", "approved_by_id": self.env.uid, "date_approved": fields.Datetime.now()})
+        return True
+
+    def action_recompute(self):
+        approved = self.filtered(lambda s: s.state == "approved")
+        if approved:
+            raise UserError(
+                _(
+                    "Approved appraisal sheets are frozen and cannot be recomputed: %(names)s",
+                    names=", ".join(approved.mapped("name")),
+                )
+            )
+        for (company, date_from), _sheets in self.grouped(lambda s: (s.company_id, s.date_from)).items():
+            self.compute_month(date_from, company)
+        return True
+
+    # ------------------------------------------------------------- computation
+    def _kf_period(self):
+        self.ensure_one()
+        return KpiPeriod(self.env, self.date_from, self.company_id, self._appraised_users(self.company_id))
+
+    @api.model
+    def _kpi_method_selection(self):
+        return [(key, self.env._(label)) for key, label in KPI_METHODS]
+
+    @api.model
+    def _appraised_users(self, company):
+        """Internal users of the department (clerk, specialist, manager) in the
+        company; directors appraise, they are not appraised."""
+        clerk = self.env.ref("kf_customer_service.group_kf_clerk")
+        director = self.env.ref("kf_customer_service.group_kf_director")
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", clerk.id),
+                    ("groups_id", "not in", director.id),
+                    ("share", "=", False),
+                    ("company_ids", "in", company.id),
+                ],
+                order="name",
+            )
+        )
+
+    @api.model
+    def compute_month(self, date_from=None, company=None):
+        """Compute (or recompute) the appraisal sheets of a month: one per
+        appraised employee and one for the department. Approved sheets are left
+        untouched; draft sheets get their lines replaced. Each KPI is one or two
+        grouped queries over the month, whatever the number of records."""
+        company = company or self.env.company
+        date_from = (date_from or fields.Date.context_today(self)) + relativedelta(day=1)
+        users = self._appraised_users(company)
+        period = KpiPeriod(self.env, date_from, company, users)
+        Sheet = self.sudo()
+        existing = Sheet.search([("company_id", "=", company.id), ("date_from", "=", date_from)])
+        by_key = {(s.scope, s.user_id.id): s for s in existing}
+        to_create = [
+            {
+                "scope": scope,
+                "user_id": uid or False,
+                "date_from": date_from,
+                "date_to": period.date_to,
+                "company_id": company.id,
+            }
+            for scope, uid in [("department", False)] + [("employee", u.id) for u in users]
+            if (scope, uid) not in by_key
+        ]
+        if to_create:
+            for sheet in Sheet.create(to_create):
+                by_key[(sheet.scope, sheet.user_id.id)] = sheet
+        drafts = Sheet.browse([s.id for s in by_key.values() if s.state == "draft"])
+        if not drafts:
+            return Sheet.browse([s.id for s in by_key.values()])
+        drafts.line_ids.unlink()
+        definitions = self.env["kf.kpi.definition"].sudo().search([("company_id", "in", [False, company.id])])
+        line_vals = []
+        for definition in definitions:
+            result = getattr(self, f"_kpi_{definition.method}")(period, definition.method_param)
+            for sheet in drafts:
+                if sheet.scope == "department" and definition.applies_to == "employee":
+                    continue
+                if sheet.scope == "employee" and definition.applies_to == "department":
+                    continue
+                num, den, actual, has_data = result.figures(None if sheet.scope == "department" else sheet.user_id.id)
+                line_vals.append(definition._kf_line_vals(sheet, num, den, actual, has_data))
+        self.env["kf.kpi.sheet.line"].sudo().with_context(kf_kpi_computing=True).create(line_vals)
+        drafts.with_context(tracking_disable=True).write({"date_computed": fields.Datetime.now()})
+        return Sheet.browse([s.id for s in by_key.values()])
+
+    @api.model
+    def _cron_compute_kpis(self):
+        """Daily: refresh the current month's sheets and (re)compute last
+        month's until they are approved. Idempotent: sheets are unique per
+        employee and month, draft lines are replaced."""
+        today = fields.Date.context_today(self)
+        companies = self.env["res.company"].sudo().search([])
+        for company in companies:
+            if not self._appraised_users(company):
+                continue
+            self.compute_month(today + relativedelta(day=1, months=-1), company)
+            self.compute_month(today + relativedelta(day=1), company)
+        return True
+
+    # --------------------------------------------------- the registered KPIs
+    def _kf_group(self, result, model, domain, aggregates, user_field="user_id", num_index=None, den_index=0):
+        """One grouped query by user; add aggregate values to ``result``."""
+        rows = self.env[model].sudo().with_context(active_test=False)._read_group(domain, [user_field], aggregates)
+        for row in rows:
+            user = row[0]
+            values = row[1:]
+            result.add(
+                user.id or False,
+                num=values[num_index] if num_index is not None else 0.0,
+                den=values[den_index] if den_index is not None else 0.0,
+            )
+        return result
+
+    def _kf_ratio(self, model, base_domain, num_domain, user_field="user_id"):
+        result = KpiResult("ratio")
+        self._kf_group(result, model, base_domain, ["__count"], user_field, num_index=None, den_index=0)
+        self._kf_group(result, model, base_domain + num_domain, ["__count"], user_field, num_index=0, den_index=None)
+        return result
+
+    def _kf_company(self, period):
+        return [("company_id", "=", period.company.id)]
+
+    # satisfaction: average score of the month's done visits, as % of 5
+    def _kpi_satisfaction_domain(self, period, param):
+        return "kf.visit", [
+            *self._kf_company(period),
+            ("state", "=", "done"),
+            ("score", ">", 0),
+            ("date_done", ">=", period.dt_from),
+            ("date_done", "<", period.dt_to),
+        ]
+
+    def _kpi_satisfaction(self, period, param):
+        model, domain = self._kpi_satisfaction_domain(period, param)
+        result = KpiResult("avg")
+        return self._kf_group(result, model, domain, ["score:sum", "__count"], num_index=0, den_index=1)
+
+    # complaint closure: complaints received in the month (not cancelled), closed
+    def _kpi_complaint_closure_domain(self, period, param):
+        cancelled = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled")
+        return "kf.ticket", [
+            *self._kf_company(period),
+            ("ticket_type", "=", "complaint"),
+            ("date_received", ">=", period.dt_from),
+            ("date_received", "<", period.dt_to),
+            ("stage_id", "!=", cancelled.id),
+        ]
+
+    def _kpi_complaint_closure(self, period, param):
+        model, domain = self._kpi_complaint_closure_domain(period, param)
+        return self._kf_ratio(model, domain, [("is_closed", "=", True)])
+
+    # return visits planned in the month (not cancelled), done
+    def _kpi_return_visit_domain(self, period, param):
+        return "kf.visit", [
+            *self._kf_company(period),
+            ("visit_type", "=", "return_visit"),
+            ("state", "!=", "cancelled"),
+            ("date_planned", ">=", period.date_from),
+            ("date_planned", "<=", period.date_to),
+        ]
+
+    def _kpi_return_visit(self, period, param):
+        model, domain = self._kpi_return_visit_domain(period, param)
+        return self._kf_ratio(model, domain, [("state", "=", "done")])
+
+    # tickets received in the month with a deadline, not breached
+    def _kpi_sla_first_reply_domain(self, period, param):
+        cancelled = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled")
+        return "kf.ticket", [
+            *self._kf_company(period),
+            ("date_received", ">=", period.dt_from),
+            ("date_received", "<", period.dt_to),
+            ("sla_deadline", "!=", False),
+            ("stage_id", "!=", cancelled.id),
+        ]
+
+    def _kpi_sla_first_reply(self, period, param):
+        model, domain = self._kpi_sla_first_reply_domain(period, param)
+        return self._kf_ratio(model, domain, [("sla_breached", "=", False)])
+
+    # contracts ending in the month, renewed
+    def _kpi_renewal_domain(self, period, param):
+        return "kf.service.contract", [
+            *self._kf_company(period),
+            ("state", "in", ["running", "expired", "renewed", "lost"]),
+            ("date_end", ">=", period.date_from),
+            ("date_end", "<=", period.date_to),
+        ]
+
+    def _kpi_renewal(self, period, param):
+        model, domain = self._kpi_renewal_domain(period, param)
+        return self._kf_ratio(model, domain, [("state", "=", "renewed")])
+
+    # collection: received ÷ due of the schedule lines due in the month
+    def _kpi_collection_domain(self, period, param):
+        return "kf.contract.payment.line", [
+            *self._kf_company(period),
+            ("contract_state", "not in", ["draft", "cancelled"]),
+            ("date_due", ">=", period.date_from),
+            ("date_due", "<=", period.date_to),
+        ]
+
+    def _kpi_collection(self, period, param):
+        model, domain = self._kpi_collection_domain(period, param)
+        result = KpiResult("ratio")
+        return self._kf_group(result, model, domain, ["amount_received:sum", "amount:sum"], num_index=0, den_index=1)
+
+    # receivable turnover days: outstanding at month end ÷ billed over the
+    # last 365 days, times 365
+    def _kpi_receivable_days_domain(self, period, param):
+        return "kf.contract.payment.line", [
+            *self._kf_company(period),
+            ("contract_state", "not in", ["draft", "cancelled"]),
+            ("date_due", "<=", period.date_to),
+            ("amount_residual", ">", 0),
+        ]
+
+    def _kpi_receivable_days(self, period, param):
+        model, domain = self._kpi_receivable_days_domain(period, param)
+        result = KpiResult("days")
+        self._kf_group(result, model, domain, ["amount_residual:sum"], num_index=0, den_index=None)
+        billed = [
+            *self._kf_company(period),
+            ("contract_state", "not in", ["draft", "cancelled"]),
+            ("date_due", ">", period.date_to - timedelta(days=365)),
+            ("date_due", "<=", period.date_to),
+        ]
+        return self._kf_group(result, model, billed, ["amount:sum"], num_index=None, den_index=0)
+
+    # customer growth: customers under contract at month end vs a year before
+    def _kf_active_contracts(self, period, at):
+        return [
+            *self._kf_company(period),
+            ("state", "not in", ["draft", "cancelled"]),
+            ("date_start", "<=", at),
+            ("date_end", ">=", at),
+        ]
+
+    def _kpi_customer_growth_domain(self, period, param):
+        return "kf.service.contract", self._kf_active_contracts(period, period.date_to)
+
+    def _kpi_customer_growth(self, period, param):
+        result = KpiResult("growth")
+        model = "kf.service.contract"
+        self._kf_group(
+            result,
+            model,
+            self._kf_active_contracts(period, period.date_to),
+            ["commercial_partner_id:count_distinct"],
+            num_index=0,
+            den_index=None,
+        )
+        year_before = period.date_to - relativedelta(years=1)
+        return self._kf_group(
+            result,
+            model,
+            self._kf_active_contracts(period, year_before),
+            ["commercial_partner_id:count_distinct"],
+            num_index=None,
+            den_index=0,
+        )
+
+    # daily reports submitted for the working days of the month so far
+    def _kf_working_days(self, period):
+        calendar = period.company.resource_calendar_id
+        end = min(period.date_to, fields.Date.context_today(self))
+        if end < period.date_from:
+            return 0
+        return len(calendar._kf_working_dates(period.date_from, end)) if calendar else 0
+
+    def _kpi_daily_report_domain(self, period, param):
+        return "kf.work.report", [
+            *self._kf_company(period),
+            ("report_type", "=", "daily"),
+            ("state", "in", ["submitted", "reviewed"]),
+            ("date", ">=", period.date_from),
+            ("date", "<=", period.date_to),
+        ]
+
+    def _kpi_daily_report(self, period, param):
+        model, domain = self._kpi_daily_report_domain(period, param)
+        result = KpiResult("ratio")
+        self._kf_group(result, model, domain, ["__count"], num_index=0, den_index=None)
+        days = self._kf_working_days(period)
+        for user in period.users:
+            result.add(user.id, den=days)
+        return result
+
+    # monthly reports due in the month, submitted on time
+    def _kpi_monthly_report_domain(self, period, param):
+        return "kf.work.report", [
+            *self._kf_company(period),
+            ("report_type", "=", "monthly"),
+            ("date_due", ">=", period.date_from),
+            ("date_due", "<=", period.date_to),
+        ]
+
+    def _kpi_monthly_report(self, period, param):
+        model, domain = self._kpi_monthly_report_domain(period, param)
+        return self._kf_ratio(model, domain, [("on_time", "=", True)])
+
+    # work orders due in the month, done by their planned end
+    def _kpi_order_on_time_domain(self, period, param):
+        return "kf.dispatch.order", [
+            *self._kf_company(period),
+            ("state", "not in", ["draft", "cancelled"]),
+            ("date_planned_end", ">=", period.dt_from),
+            ("date_planned_end", "<", period.dt_to),
+        ]
+
+    def _kpi_order_on_time(self, period, param):
+        model, domain = self._kpi_order_on_time_domain(period, param)
+        return self._kf_ratio(model, domain, [("kf_done_on_time", "=", True)])
+
+    # problems of a type confirmed in the month (the appraised person's)
+    def _kpi_problem_count_domain(self, period, param):
+        domain = [
+            *self._kf_company(period),
+            ("state", "in", ["confirmed", "resolved"]),
+            ("date", ">=", period.date_from),
+            ("date", "<=", period.date_to),
+        ]
+        if param:
+            domain.append(("problem_type", "=", param))
+        return "kf.problem", domain
+
+    def _kpi_problem_count(self, period, param):
+        model, domain = self._kpi_problem_count_domain(period, param)
+        result = KpiResult("count")
+        return self._kf_group(result, model, domain, ["__count"], num_index=0, den_index=None)

@@ -1,0 +1,111 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .kf_kpi_definition import DIRECTIONS, FAMILIES, UNITS
+
+
+class KfKpiSheetLine(models.Model):
+    _name = "kf.kpi.sheet.line"
+    _description = "KPI Appraisal Line"
+    _order = "sheet_id, sequence, id"
+
+    sheet_id = fields.Many2one("kf.kpi.sheet", required=True, ondelete="cascade", index=True)
+    definition_id = fields.Many2one("kf.kpi.definition", string="KPI", required=True, ondelete="restrict", index=True)
+    sequence = fields.Integer()
+    code = fields.Char(related="definition_id.code", store=True)
+    name = fields.Char(related="definition_id.name")
+    family = fields.Selection(FAMILIES, required=True)
+    unit = fields.Selection(UNITS, required=True)
+    direction = fields.Selection(DIRECTIONS, required=True)
+    target = fields.Float(string="Target Value", digits=(16, 2), aggregator="avg")
+    actual = fields.Float(string="Actual Value", digits=(16, 2), aggregator="avg")
+    numerator = fields.Float(digits=(16, 2))
+    denominator = fields.Float(digits=(16, 2))
+    has_data = fields.Boolean(string="Measured", help="False when the month has no record to measure.")
+    met = fields.Boolean(string="Target Met")
+    weight = fields.Float(digits=(16, 2))
+    score = fields.Float(digits=(16, 2))
+    status = fields.Selection(
+        [("met", "Met"), ("missed", "Missed"), ("none", "No data")],
+        compute="_compute_status",
+        store=True,
+    )
+    color = fields.Integer(compute="_compute_status", store=True)
+    # stored copies of the sheet, for grouping, rules and the dashboard
+    user_id = fields.Many2one(related="sheet_id.user_id", store=True, string="Employee", index=True)
+    date_from = fields.Date(related="sheet_id.date_from", store=True, string="Month", index=True)
+    scope = fields.Selection(related="sheet_id.scope", store=True)
+    company_id = fields.Many2one(related="sheet_id.company_id", store=True, index=True)
+    sheet_state = fields.Selection(related="sheet_id.state", string="Sheet Status")
+    actual_display = fields.Char(string="Actual", compute="_compute_display")
+    target_display = fields.Char(string="Target", compute="_compute_display")
+
+    @api.depends("has_data", "met")
+    def _compute_status(self):
+        for line in self:
+            line.status = "none" if not line.has_data else ("met" if line.met else "missed")
+            # kanban highlight: green when met, red when missed, none without data
+            line.color = {"met": 10, "missed": 1}.get(line.status, 0)
+
+    @api.depends("actual", "target", "unit", "direction", "has_data")
+    def _compute_display(self):
+        for line in self:
+            line.actual_display = line._format_value(line.actual) if line.has_data else _("No data")
+            sign = "≥" if line.direction == "ge" else "≤"
+            line.target_display = f"{sign} {line._format_value(line.target)}"
+
+    def _format_value(self, value):
+        if self.unit == "percent":
+            return f"{value:.1f}%"
+        if self.unit == "days":
+            return _("%(days)s days", days=f"{value:.0f}")
+        if self.unit == "count":
+            return f"{value:.0f}"
+        return f"{value:,.2f}"
+
+    # -------------------------------------------------------------- freeze
+    def _check_sheet_draft(self):
+        if any(line.sheet_id.state == "approved" for line in self):
+            raise UserError(_("An approved appraisal sheet is frozen: its KPIs cannot be changed."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_sheet_draft()
+        return lines
+
+    def write(self, vals):
+        self._check_sheet_draft()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved(self):
+        self._check_sheet_draft()
+
+    # ---------------------------------------------------------- drill-down
+    def _kf_drilldown(self):
+        """(model, domain) of exactly the records this figure counts."""
+        self.ensure_one()
+        sheet = self.sheet_id
+        Sheet = self.env["kf.kpi.sheet"]
+        period = sheet._kf_period()
+        model, domain = getattr(Sheet, f"_kpi_{self.definition_id.method}_domain")(
+            period, self.definition_id.method_param
+        )
+        if sheet.scope == "employee":
+            domain = [*domain, ("user_id", "=", sheet.user_id.id)]
+        return model, domain
+
+    def action_open_records(self):
+        self.ensure_one()
+        model, domain = self._kf_drilldown()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("%(kpi)s — %(sheet)s", kpi=self.definition_id.name, sheet=self.sheet_id.name),
+            "res_model": model,
+            "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
+            "domain": domain,
+            "context": {"active_test": False, "create": False},
+            "target": "current",
+        }

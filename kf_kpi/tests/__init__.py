@@ -1,0 +1,4 @@
+from . import test_kpi
+from . import test_staffing
+from . import test_reports
+from . import test_xlsx

@@ -1,0 +1,2 @@
+from . import kf_kpi_compute
+from . import kf_kpi_export

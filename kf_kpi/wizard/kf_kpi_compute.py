@@ -1,0 +1,29 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, fields, models
+
+
+class KfKpiCompute(models.TransientModel):
+    _name = "kf.kpi.compute"
+    _description = "Compute KPI Appraisal Sheets"
+
+    month = fields.Date(
+        required=True,
+        default=lambda self: fields.Date.context_today(self) + relativedelta(day=1),
+        help="Any day of the month to compute.",
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+
+    def action_compute(self):
+        self.ensure_one()
+        date_from = self.month + relativedelta(day=1)
+        sheets = self.env["kf.kpi.sheet"].compute_month(date_from, self.company_id)
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Appraisal Sheets %(month)s", month=date_from.strftime("%Y-%m")),
+            "res_model": "kf.kpi.sheet",
+            "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", sheets.ids)],
+            "target": "current",
+        }
