@@ -131,6 +131,7 @@ class KfTicket(models.Model):
         required=True,
         default=fields.Datetime.now,
         tracking=True,
+        index=True,
         help="When the customer reported it (the call, message or e-mail); the SLA counts from here.",
     )
     sla_deadline = fields.Datetime(
