@@ -88,7 +88,8 @@ class KfKpiSheet(models.Model):
     _check_company_auto = True
 
     name = fields.Char(compute="_compute_name")
-    date_from = fields.Date(string="Month", required=True, index=True, readonly=True)
+    date_from = fields.Date(string="First Day", required=True, index=True, readonly=True)
+    month = fields.Char(compute="_compute_month", store=True, index=True, help="The month, as YYYY-MM.")
     date_to = fields.Date(string="Month End", required=True, readonly=True)
     scope = fields.Selection(
         [("employee", "Employee"), ("department", "Department")],
@@ -124,6 +125,11 @@ class KfKpiSheet(models.Model):
             """CREATE UNIQUE INDEX IF NOT EXISTS kf_kpi_sheet_period_uniq
                ON kf_kpi_sheet (company_id, date_from, scope, COALESCE(user_id, 0))"""
         )
+
+    @api.depends("date_from")
+    def _compute_month(self):
+        for sheet in self:
+            sheet.month = sheet.date_from.strftime("%Y-%m") if sheet.date_from else False
 
     @api.depends("date_from", "scope", "user_id")
     def _compute_name(self):

@@ -33,7 +33,8 @@ class KfKpiSheetLine(models.Model):
     color = fields.Integer(compute="_compute_status", store=True)
     # stored copies of the sheet, for grouping, rules and the dashboard
     user_id = fields.Many2one(related="sheet_id.user_id", store=True, string="Employee", index=True)
-    date_from = fields.Date(related="sheet_id.date_from", store=True, string="Month", index=True)
+    date_from = fields.Date(related="sheet_id.date_from", store=True, string="First Day", index=True)
+    month = fields.Char(related="sheet_id.month", store=True, string="Month")
     scope = fields.Selection(related="sheet_id.scope", store=True)
     company_id = fields.Many2one(related="sheet_id.company_id", store=True, index=True)
     sheet_state = fields.Selection(related="sheet_id.state", string="Sheet Status")
@@ -58,7 +59,8 @@ class KfKpiSheetLine(models.Model):
         if self.unit == "percent":
             return f"{value:.1f}%"
         if self.unit == "days":
-            return _("%(days)s days", days=f"{value:.0f}")
+            days = f"{value:.0f}"
+            return _("%(days)s days", days=days)
         if self.unit == "count":
             return f"{value:.0f}"
         return f"{value:,.2f}"
