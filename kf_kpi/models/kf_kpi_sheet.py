@@ -50,6 +50,9 @@ class KpiResult:
         self.kind = kind  # ratio: num/den*100; avg: num/den/5*100; days; growth; count
         self.num = {}
         self.den = {}
+        # department figures when they are not the sum of the users' (e.g.
+        # distinct customers served by several specialists)
+        self.department = None
 
     def add(self, user_id, num=0.0, den=0.0):
         self.num[user_id] = self.num.get(user_id, 0.0) + (num or 0.0)
@@ -58,7 +61,9 @@ class KpiResult:
     def figures(self, user_id=None):
         """(numerator, denominator, actual, has_data) for a user, or for the
         whole department when user_id is None."""
-        if user_id is None:
+        if user_id is None and self.department is not None:
+            num, den = self.department
+        elif user_id is None:
             num, den = sum(self.num.values()), sum(self.den.values())
         else:
             num, den = self.num.get(user_id, 0.0), self.den.get(user_id, 0.0)
@@ -419,23 +424,18 @@ class KfKpiSheet(models.Model):
     def _kpi_customer_growth(self, period, param):
         result = KpiResult("growth")
         model = "kf.service.contract"
-        self._kf_group(
-            result,
-            model,
-            self._kf_active_contracts(period, period.date_to),
-            ["commercial_partner_id:count_distinct"],
-            num_index=0,
-            den_index=None,
+        now = self._kf_active_contracts(period, period.date_to)
+        before = self._kf_active_contracts(period, period.date_to - relativedelta(years=1))
+        aggregate = ["commercial_partner_id:count_distinct"]
+        self._kf_group(result, model, now, aggregate, num_index=0, den_index=None)
+        self._kf_group(result, model, before, aggregate, num_index=None, den_index=0)
+        # a customer served by two specialists counts once for the department
+        Contract = self.env[model].sudo().with_context(active_test=False)
+        result.department = (
+            Contract._read_group(now, [], aggregate)[0][0],
+            Contract._read_group(before, [], aggregate)[0][0],
         )
-        year_before = period.date_to - relativedelta(years=1)
-        return self._kf_group(
-            result,
-            model,
-            self._kf_active_contracts(period, year_before),
-            ["commercial_partner_id:count_distinct"],
-            num_index=None,
-            den_index=0,
-        )
+        return result
 
     # daily reports submitted for the working days of the month so far
     def _kf_working_days(self, period):

@@ -195,6 +195,54 @@ class TestKpiAppraisal(TransactionCase):
             )
         )
         contract.action_confirm()
+        # renewal: two contracts of A end in March, one renewed, one expired;
+        # the expired one (another customer) was running a year before
+        other = cls.env["res.partner"].create(
+            {"name": "KPI Customer 2", "is_company": True, "company_id": cls.company.id}
+        )
+        Contract = cls.env["kf.service.contract"].with_company(cls.company)
+        ending = Contract.create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "contract_type": "maintenance",
+                    "date_start": start,
+                    "date_end": date(2025, 3, 15),
+                    "amount": 100,
+                    "user_id": cls.spec_a.id,
+                    "company_id": cls.company.id,
+                }
+                for partner, start in ((cls.customer, date(2024, 4, 1)), (other, date(2024, 3, 1)))
+            ]
+        )
+        ending[0].write({"state": "renewed"})
+        ending[1].write({"state": "expired"})
+        # SLA: 5 of A's 50 complaints breached the first-reply deadline
+        cls.complaints[:5].write({"sla_breached": True})
+        # work orders of B planned to end in March: 3 done in time, 1 late
+        project = cls.env["project.project"].create(
+            {"name": "KPI project", "company_id": cls.company.id, "partner_id": cls.customer.id}
+        )
+        orders = (
+            cls.env["kf.dispatch.order"]
+            .with_company(cls.company)
+            .create(
+                [
+                    {
+                        "partner_id": cls.customer.id,
+                        "project_id": project.id,
+                        "work_content": "Job",
+                        "user_id": cls.spec_b.id,
+                        "company_id": cls.company.id,
+                        "date_planned_start": datetime(2025, 3, 10, 8),
+                        "date_planned_end": datetime(2025, 3, 10 + i, 17),
+                    }
+                    for i in range(4)
+                ]
+            )
+        )
+        for i, order in enumerate(orders):
+            order.write({"state": "done", "date_done": datetime(2025, 3, 10 + i, 16 if i < 3 else 18)})
         # work reports: A submits 15 daily reports, B none; A's monthly report
         # (due 3 March) on time, B's late
         Report = cls.env["kf.work.report"].with_company(cls.company)
@@ -280,6 +328,27 @@ class TestKpiAppraisal(TransactionCase):
         mrt_a = self._line(sheets, self.spec_a, "KF-MRT")
         mrt_b = self._line(sheets, self.spec_b, "KF-MRT")
         self.assertEqual((mrt_a.actual, mrt_b.actual), (100.0, 0.0), "due by 3 March: A on time, B late")
+
+        sla = self._line(sheets, self.spec_a, "KF-SLA")
+        self.assertEqual((sla.numerator, sla.denominator, sla.actual, sla.met), (45, 50, 90.0, False))
+
+        ren = self._line(sheets, self.spec_a, "KF-REN")
+        self.assertEqual((ren.numerator, ren.denominator, ren.actual), (1, 2, 50.0))
+
+        wot = self._line(sheets, self.spec_b, "KF-WOT")
+        self.assertEqual((wot.numerator, wot.denominator, wot.actual), (3, 4, 75.0))
+
+        # receivable days: 500 outstanding ÷ 2,000 billed over the last year, times 365
+        dso = self._line(sheets, self.spec_a, "KF-DSO")
+        self.assertEqual((dso.numerator, dso.denominator), (500, 2000))
+        self.assertAlmostEqual(dso.actual, 500 / 2000 * 365, places=2)
+        self.assertFalse(dso.met)
+
+        # customers under contract: 1 at the end of March 2025 (the yearly
+        # contract), 1 a year before (the expired one) → 0 % growth
+        gro = self._line(sheets, None, "KF-GRO")
+        self.assertEqual((gro.numerator, gro.denominator, gro.actual, gro.met), (1, 1, 0.0, False))
+        self.assertFalse(self._line(sheets, self.spec_a, "KF-GRO"), "growth is a department KPI")
 
         # a KPI without records in the month has no data and does not weigh
         ren = self._line(sheets, self.spec_b, "KF-REN")
