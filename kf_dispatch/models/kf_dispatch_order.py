@@ -709,6 +709,8 @@ class KfDispatchOrder(models.Model):
         return (
             self.env["kf.problem"]
             .sudo()
-            .with_context(mail_create_nosubscribe=True, mail_auto_subscribe_no_notify=True, mail_create_nolog=True)
+            # no creation message nor auto-subscription per problem: the
+            # escalation activity on the order already tells the manager
+            .with_context(tracking_disable=True)
             .create(vals_list)
         )

@@ -103,9 +103,21 @@ class KfProblem(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if not vals.get("name") or vals["name"] == _("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code("kf.problem") or _("New")
+        new = _("New")
+        to_number = [vals for vals in vals_list if not vals.get("name") or vals["name"] == new]
+        if to_number:
+            # look the sequence up once for the batch (the scans create many)
+            sequence = (
+                self.env["ir.sequence"]
+                .sudo()
+                .search(
+                    [("code", "=", "kf.problem"), ("company_id", "in", [self.env.company.id, False])],
+                    order="company_id",
+                    limit=1,
+                )
+            )
+            for vals in to_number:
+                vals["name"] = (sequence and sequence.next_by_id()) or new
         problems = super().create(vals_list)
         problems._attach_evidence()
         return problems
