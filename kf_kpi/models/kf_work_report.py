@@ -48,7 +48,7 @@ class KfWorkReport(models.Model):
         help="The day of a daily report; the first day of the month, half-year or year the report covers.",
     )
     date_due = fields.Date(string="Due Date", compute="_compute_date_due", store=True, index=True)
-    body = fields.Html(string="Report", sanitize_style=True)
+    body = fields.Html(string="Content", sanitize_style=True)
     plan = fields.Html(string="Plan", sanitize_style=True, help="Plan for the next period (monthly report).")
     state = fields.Selection(
         [("draft", "Draft"), ("submitted", "Submitted"), ("reviewed", "Reviewed")],
