@@ -1,5 +1,6 @@
 from datetime import datetime, time, timedelta
 
+import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
@@ -38,9 +39,16 @@ class KpiPeriod:
         self.company = company
         self.users = users
         # datetimes are stored in UTC: the month runs from its first midnight
-        # to the next month's first midnight
-        self.dt_from = datetime.combine(self.date_from, time.min)
-        self.dt_to = datetime.combine(self.date_to + timedelta(days=1), time.min)
+        # to the next month's first midnight in the company's time zone (its
+        # working calendar's), so a ticket received at 02:00 on the 1st in
+        # Shanghai counts in that month
+        tz = pytz.timezone(company.resource_calendar_id.tz or env.user.tz or "UTC")
+        self.dt_from = self._utc(tz, self.date_from)
+        self.dt_to = self._utc(tz, self.date_to + timedelta(days=1))
+
+    @staticmethod
+    def _utc(tz, day):
+        return tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
 
 
 class KpiResult:

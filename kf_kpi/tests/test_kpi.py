@@ -369,6 +369,23 @@ class TestKpiAppraisal(TransactionCase):
         action = self._line(sheets, self.spec_b, "KF-P-QUA").action_open_records()
         self.assertEqual(self.env[action["res_model"]].search(action["domain"]), self.problem)
 
+    def test_month_runs_in_the_company_time_zone(self):
+        """A ticket received at 01:00 on 1 March in Shanghai (17:00 UTC the
+        day before) counts in March; one at 01:00 on 1 April does not."""
+        self.calendar.tz = "Asia/Shanghai"
+        Ticket = self.env["kf.ticket"].with_company(self.company)
+        vals = {
+            "ticket_type": "complaint",
+            "partner_id": self.customer.id,
+            "user_id": self.spec_b.id,
+            "company_id": self.company.id,
+        }
+        early = Ticket.create({**vals, "subject": "1 March, 01:00", "date_received": datetime(2025, 2, 28, 17)})
+        Ticket.create({**vals, "subject": "1 April, 01:00", "date_received": datetime(2025, 3, 31, 17)})
+        sheets = self._compute()
+        action = self._line(sheets, self.spec_b, "KF-CCR").action_open_records()
+        self.assertEqual(self.env["kf.ticket"].search(action["domain"]), early)
+
     def test_recompute_is_idempotent(self):
         first = self._compute()
         lines = first.line_ids
