@@ -655,7 +655,7 @@ class KfDispatchOrder(models.Model):
         if reasons:
             activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_dispatch_escalation")
             model_id = self.env["ir.model"]._get_id(self._name)
-            default_manager = self.env["kf.dispatch.team"]._kf_default_manager()
+            default_manager = self.env["kf.service.contract"]._get_kf_manager()
             today = fields.Date.context_today(self)
             self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
                 [

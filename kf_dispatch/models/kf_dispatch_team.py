@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class KfDispatchTeam(models.Model):
@@ -50,22 +50,3 @@ class KfDispatchTeam(models.Model):
         counts = {team.id: count for team, count in groups}
         for team in self:
             team.order_count = counts.get(team.id, 0)
-
-    @api.model
-    def _kf_default_manager(self):
-        """Customer-service manager who receives escalations: the configured
-        ``kf_customer_service.manager_user_id``, else the first manager who is
-        not a director, else any manager."""
-        Users = self.env["res.users"].sudo()
-        param = self.env["ir.config_parameter"].sudo().get_param("kf_customer_service.manager_user_id")
-        if param and param.isdigit():
-            user = Users.browse(int(param)).exists()
-            if user and user.active:
-                return user
-        manager = self.env.ref("kf_customer_service.group_kf_manager")
-        director = self.env.ref("kf_customer_service.group_kf_director")
-        users = Users.search(
-            [("groups_id", "in", manager.id), ("share", "=", False), ("id", "!=", 1)],
-            order="id",
-        )
-        return users.filtered(lambda u: director not in u.groups_id)[:1] or users[:1]

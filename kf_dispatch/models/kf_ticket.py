@@ -476,7 +476,7 @@ class KfTicket(models.Model):
         for ticket in self:
             ticket.satisfaction_score = ticket.visit_id.score
             if ticket._is_major_complaint() and not ticket.manager_reviewed:
-                manager = self.env["kf.dispatch.team"]._kf_default_manager()
+                manager = self.env["kf.service.contract"]._get_kf_manager()
                 ticket.activity_schedule(
                     "kf_dispatch.mail_activity_type_kf_ticket_review",
                     summary=_("Review major complaint %(name)s before closing", name=ticket.name),
@@ -623,7 +623,7 @@ class KfTicket(models.Model):
                 for ticket in late
             }
         )
-        manager = self.env["kf.dispatch.team"]._kf_default_manager()
+        manager = self.env["kf.service.contract"]._get_kf_manager()
         activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_ticket_sla")
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)

@@ -17,10 +17,10 @@ class HrJob(models.Model):
         string="Planned Headcount",
         help="Number of employees planned for this position (establishment).",
     )
+    # Odoo already counts the position's employees (no_of_employee)
     kf_staffed_count = fields.Integer(
+        related="no_of_employee",
         string="Staffed",
-        compute="_compute_kf_staffed_count",
-        store=True,
         help="Number of active employees in this position.",
     )
     kf_vacancy_count = fields.Integer(
@@ -39,11 +39,6 @@ class HrJob(models.Model):
         compute_sudo=True,
         help="Names of the employees in this position.",
     )
-
-    @api.depends("no_of_employee")
-    def _compute_kf_staffed_count(self):
-        for job in self:
-            job.kf_staffed_count = job.no_of_employee
 
     @api.depends("kf_planned_headcount", "kf_staffed_count")
     def _compute_kf_vacancy_count(self):

@@ -32,12 +32,12 @@ KPI_METHODS = [
 class KpiPeriod:
     """The month being appraised, its company and the appraised users."""
 
-    def __init__(self, env, date_from, company, users):
+    def __init__(self, env, date_from, company, users=None):
         self.env = env
         self.date_from = date_from
         self.date_to = date_from + relativedelta(day=31)
         self.company = company
-        self.users = users
+        self._users = users
         # datetimes are stored in UTC: the month runs from its first midnight
         # to the next month's first midnight in the company's time zone (its
         # working calendar's), so a ticket received at 02:00 on the 1st in
@@ -45,6 +45,13 @@ class KpiPeriod:
         tz = pytz.timezone(company.resource_calendar_id.tz or env.user.tz or "UTC")
         self.dt_from = self._utc(tz, self.date_from)
         self.dt_to = self._utc(tz, self.date_to + timedelta(days=1))
+
+    @property
+    def users(self):
+        """The appraised users (looked up only when a KPI needs them)."""
+        if self._users is None:
+            self._users = self.env["kf.kpi.sheet"]._appraised_users(self.company)
+        return self._users
 
     @staticmethod
     def _utc(tz, day):
@@ -200,7 +207,7 @@ class KfKpiSheet(models.Model):
     # ------------------------------------------------------------- computation
     def _kf_period(self):
         self.ensure_one()
-        return KpiPeriod(self.env, self.date_from, self.company_id, self._appraised_users(self.company_id))
+        return KpiPeriod(self.env, self.date_from, self.company_id)
 
     @api.model
     def _kpi_method_selection(self):
