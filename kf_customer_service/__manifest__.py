@@ -19,6 +19,7 @@
         "data/kf_customer_data.xml",
         "views/kf_customer_service_menus.xml",
         "views/res_partner_views.xml",
+        "views/res_company_views.xml",
         "views/kf_service_contract_views.xml",
         "views/kf_contract_payment_line_views.xml",
         "views/kf_renewal_stage_views.xml",

@@ -30,10 +30,16 @@
         "views/res_partner_views.xml",
         "views/project_project_views.xml",
         "views/kf_dispatch_portal_templates.xml",
+        "wizard/kf_dispatch_wizard_views.xml",
         "report/kf_dispatch_order_report.xml",
     ],
     "demo": [
         "demo/kf_dispatch_demo.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "kf_dispatch/static/src/js/kf_ticket_upload.js",
+        ],
+    },
     "installable": True,
 }

@@ -21,6 +21,7 @@
         "views/kf_kpi_sheet_line_views.xml",
         "views/kf_work_report_views.xml",
         "wizard/kf_kpi_compute_views.xml",
+        "wizard/kf_kpi_sheet_reopen_views.xml",
         "views/hr_job_views.xml",
         "report/kf_staffing_report.xml",
         "security/kf_kpi_report_security.xml",

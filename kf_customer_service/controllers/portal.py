@@ -109,22 +109,9 @@ class KfContractPortal(CustomerPortal):
     def _kf_contract_page_values(self, contract_sudo, access_token, **kw):
         """Values of the detail page. ``contract_sudo`` comes from
         ``_document_check_access``: the current user may read it (record
-        rules) or holds its access token, so reading its schedule and
-        attachments in sudo is safe here."""
-        attachments = (
-            request.env["ir.attachment"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", contract_sudo._name),
-                    ("res_id", "=", contract_sudo.id),
-                ],
-                order="create_date desc, id desc",
-            )
-        )
-        # download links work for the portal user through the access token
-        for attachment in attachments.filtered(lambda a: not a.access_token):
-            attachment.generate_access_token()
+        rules) or holds its access token, so reading its schedule in sudo is
+        safe here; only the files meant for the customer are listed."""
+        attachments = contract_sudo.kf_portal_attachments()
         values = {
             "contract": contract_sudo,
             "payment_lines": contract_sudo.payment_line_ids,

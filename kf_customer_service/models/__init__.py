@@ -1,3 +1,7 @@
+from . import ir_sequence
+from . import portal_mixin
+from . import res_company
+from . import res_users
 from . import res_partner
 from . import kf_renewal_stage
 from . import kf_renewal_lost_reason

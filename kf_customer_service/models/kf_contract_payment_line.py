@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 
 DUNNING_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_dunning"
@@ -31,6 +31,7 @@ class KfContractPaymentLine(models.Model):
         string="Responsible",
         store=True,
         index=True,
+        groups="base.group_user",
     )
     company_id = fields.Many2one(related="contract_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="contract_id.currency_id", store=True)
@@ -65,6 +66,7 @@ class KfContractPaymentLine(models.Model):
         help="Date the current overdue episode was dunned (an activity was "
         "given to the responsible). Cleared when the line is paid or its due "
         "date moves.",
+        groups="base.group_user",
     )
     dunning_activity_id = fields.Many2one(
         "mail.activity",
@@ -72,8 +74,9 @@ class KfContractPaymentLine(models.Model):
         copy=False,
         readonly=True,
         ondelete="set null",
+        groups="base.group_user",
     )
-    note = fields.Char()
+    note = fields.Char(groups="base.group_user")
 
     @api.depends("amount", "amount_received", "date_due", "currency_id")
     @api.depends_context("tz")
@@ -103,6 +106,20 @@ class KfContractPaymentLine(models.Model):
                         contract=line.contract_id.name,
                     )
                 )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_received(self):
+        """An instalment that received money is audit history."""
+        received = self.filtered(lambda line: line.amount_received or line.state in ("paid", "partial"))
+        if received:
+            line = received[0]
+            raise UserError(
+                _(
+                    "Payment line %(line)s of contract %(contract)s has received payments and cannot be deleted.",
+                    line=line.name,
+                    contract=line.contract_id.name,
+                )
+            )
 
     def write(self, vals):
         if "date_due" in vals:
@@ -169,12 +186,14 @@ class KfContractPaymentLine(models.Model):
                 ("contract_id.state", "in", ("running", "expired", "renewed")),
             ]
         )
+        responsible = lines.contract_id._get_responsible_users()
+        # nobody who can read the contract yet: retried by the next scan
+        lines = lines.filtered(lambda line: responsible[line.contract_id.id])
         if not lines:
             return True
         lines.write({"dunning_episode_date": today})
         Contract = self.env["kf.service.contract"]
         contracts = lines.contract_id
-        responsible = contracts._get_responsible_users()
         activity_type = self.env.ref(DUNNING_ACTIVITY_XMLID)
         model_id = self.env["ir.model"]._get_id(Contract._name)
         vals_list = [

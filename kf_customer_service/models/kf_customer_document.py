@@ -85,9 +85,7 @@ class KfCustomerDocument(models.Model):
 
     def _get_report_title(self):
         self.ensure_one()
-        return dict(self._fields["doc_type"]._description_selection(self.env)).get(
-            self.doc_type, ""
-        )
+        return dict(self._fields["doc_type"]._description_selection(self.env)).get(self.doc_type, "")
 
     def _get_report_base_filename(self):
         self.ensure_one()
@@ -110,6 +108,4 @@ class KfCustomerDocument(models.Model):
         return True
 
     def action_print(self):
-        return self.env.ref(
-            "kf_customer_service.report_kf_customer_document"
-        ).report_action(self)
+        return self.env.ref("kf_customer_service.report_kf_customer_document").report_action(self)

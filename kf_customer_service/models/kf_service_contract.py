@@ -7,7 +7,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 RENEWAL_DAYS_PARAM = "kf_customer_service.renewal_days"
-MANAGER_USER_PARAM = "kf_customer_service.manager_user_id"
 DEFAULT_RENEWAL_DAYS = 30
 RENEWAL_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_renewal"
 
@@ -111,12 +110,14 @@ class KfServiceContract(models.Model):
         index=True,
         ondelete="restrict",
         group_expand="_read_group_renewal_stage_ids",
+        groups="base.group_user",
     )
     renewal_date_in = fields.Date(
         string="In Pipeline Since",
         copy=False,
         readonly=True,
         help="Date the contract entered the renewal pipeline.",
+        groups="base.group_user",
     )
     lost_reason_id = fields.Many2one(
         "kf.renewal.lost.reason",
@@ -124,8 +125,9 @@ class KfServiceContract(models.Model):
         copy=False,
         tracking=True,
         ondelete="restrict",
+        groups="base.group_user",
     )
-    lost_note = fields.Text(string="Lost Comment", copy=False)
+    lost_note = fields.Text(string="Lost Comment", copy=False, groups="base.group_user")
     predecessor_id = fields.Many2one(
         "kf.service.contract",
         string="Renewal Of",
@@ -169,9 +171,9 @@ class KfServiceContract(models.Model):
         help="Days until the end date (negative once it has passed).",
     )
     description = fields.Html(string="Scope of Service")
-    color = fields.Integer(string="Color Index")
-    renewal_is_lost = fields.Boolean(related="renewal_stage_id.is_lost")
-    renewal_is_won = fields.Boolean(related="renewal_stage_id.is_won")
+    color = fields.Integer(string="Color Index", groups="base.group_user")
+    renewal_is_lost = fields.Boolean(related="renewal_stage_id.is_lost", groups="base.group_user")
+    renewal_is_won = fields.Boolean(related="renewal_stage_id.is_won", groups="base.group_user")
 
     @api.depends("partner_id")
     def _compute_user_id(self):
@@ -257,6 +259,38 @@ class KfServiceContract(models.Model):
                     _(
                         "Contract %(name)s: give a lost reason before marking it lost.",
                         name=contract.name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        """A contract that ran, received money or belongs to a renewal chain
+        is audit history: archive it. Drafts and cancelled contracts without
+        any of that may be deleted."""
+        state_labels = dict(self._fields["state"]._description_selection(self.env))
+        successor_of = {
+            successor.predecessor_id.id: successor
+            for successor in self.sudo().with_context(active_test=False).search([("predecessor_id", "in", self.ids)])
+        }
+        for contract in self.sudo().with_context(active_test=False):
+            reasons = []
+            if contract.state not in ("draft", "cancelled"):
+                reasons.append(_("its status is %(state)s", state=state_labels[contract.state]))
+            if contract.payment_line_ids.filtered(
+                lambda line: line.amount_received or line.state in ("paid", "partial")
+            ):
+                reasons.append(_("payments were received"))
+            if contract.predecessor_id:
+                reasons.append(_("it renews %(name)s", name=contract.predecessor_id.name))
+            successor = contract.successor_id or successor_of.get(contract.id)
+            if successor:
+                reasons.append(_("it was renewed by %(name)s", name=successor.name))
+            if reasons:
+                raise UserError(
+                    _(
+                        "Contract %(name)s cannot be deleted: %(reasons)s. Archive it instead.",
+                        name=contract.name,
+                        reasons="; ".join(reasons),
                     )
                 )
 
@@ -513,38 +547,15 @@ class KfServiceContract(models.Model):
         except ValueError:
             return DEFAULT_RENEWAL_DAYS
 
-    @api.model
-    def _get_kf_manager(self):
-        """The manager who receives the work of orphan customers without a
-        specialist: the configured one, else the first active manager who is
-        not also a director (then any manager)."""
-        Users = self.env["res.users"].sudo()
-        param = self.env["ir.config_parameter"].sudo().get_param(MANAGER_USER_PARAM)
-        if param and param.isdigit():
-            user = Users.browse(int(param)).exists()
-            if user and user.active:
-                return user
-        group = self.env.ref("kf_customer_service.group_kf_manager")
-        director = self.env.ref("kf_customer_service.group_kf_director")
-        managers = Users.search(
-            [("groups_id", "in", group.id), ("share", "=", False), ("id", "!=", 1)],
-            order="id",
-        )
-        return managers.filtered(lambda u: director not in u.groups_id)[:1] or managers[:1]
-
     def _get_responsible_users(self):
-        """Map contract id -> responsible user: the contract's specialist,
-        else the customer's specialist, else the manager."""
-        manager = None
-        result = {}
-        for contract in self:
-            user = contract.user_id or contract.commercial_partner_id.kf_specialist_id
-            if not user:
-                if manager is None:
-                    manager = self._get_kf_manager()
-                user = manager
-            result[contract.id] = user
-        return result
+        """Map contract id -> user who receives the contract's activities: the
+        contract's specialist, else the customer's specialist, else the
+        manager of the contract's company; the first of them who can read the
+        contract (an empty user when nobody can)."""
+        return self.env["res.users"].kf_activity_users(
+            self,
+            {contract.id: contract.user_id | contract.commercial_partner_id.kf_specialist_id for contract in self},
+        )
 
     @api.model
     def _cron_renewal_scan(self):
@@ -595,6 +606,7 @@ class KfServiceContract(models.Model):
                 "automated": True,
             }
             for contract in contracts
+            if responsible[contract.id]
         ]
         # the activity shows in the chatter; no extra note per contract
         self._create_activities(contracts, vals_list)

@@ -80,8 +80,7 @@ class KfVisit(models.Model):
         default=0,
         aggregator="avg",
         tracking=True,
-        help="Customer satisfaction from 1 (very unsatisfied) to 5 (very satisfied); "
-        "0 means not scored.",
+        help="Customer satisfaction from 1 (very unsatisfied) to 5 (very satisfied); 0 means not scored.",
     )
     state = fields.Selection(
         [("planned", "Planned"), ("done", "Done"), ("cancelled", "Cancelled")],
@@ -211,8 +210,13 @@ class KfVisit(models.Model):
     def _schedule_interest_followup(self):
         """A visit that revealed interest in a maintenance contract gives the
         customer's specialist (else the visit's responsible) a follow-up to-do."""
+        users = self.env["res.users"].kf_activity_users(
+            self, {visit.id: visit.commercial_partner_id.kf_specialist_id | visit.user_id for visit in self}
+        )
         for visit in self:
-            user = visit.commercial_partner_id.kf_specialist_id or visit.user_id
+            user = users[visit.id]
+            if not user:
+                continue
             visit.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=_(

@@ -54,9 +54,7 @@ class KfWechatGroup(models.Model):
     note = fields.Text()
     member_ids = fields.One2many("kf.wechat.group.member", "group_id", string="Members")
     member_count = fields.Integer(string="Members Count", compute="_compute_member_counts")
-    invalid_member_count = fields.Integer(
-        string="Members to Remove", compute="_compute_member_counts"
-    )
+    invalid_member_count = fields.Integer(string="Members to Remove", compute="_compute_member_counts")
 
     @api.depends("member_ids.is_valid", "member_ids.active")
     def _compute_member_counts(self):
@@ -98,24 +96,29 @@ class KfWechatGroup(models.Model):
         for member in members:
             member_ids_by_group.setdefault(member.group_id.id, []).append(member.id)
         groups = self.browse(list(member_ids_by_group))
-        by_group = {
-            group: members.browse(member_ids_by_group[group.id]) for group in groups
-        }
-        open_activities = self.env["mail.activity"].sudo().search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", groups.ids),
-                ("activity_type_id", "=", activity_type.id),
-            ]
+        by_group = {group: members.browse(member_ids_by_group[group.id]) for group in groups}
+        open_activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", groups.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
         )
         open_by_group = {act.res_id: act for act in open_activities}
+        owners = self.env["res.users"].kf_activity_users(
+            groups, {group.id: group.user_id | group.partner_id.kf_specialist_id for group in groups}
+        )
         for group, group_members in by_group.items():
-            lines = Markup("").join(
-                Markup("<li>%s</li>") % member._removal_line() for member in group_members
-            )
+            lines = Markup("").join(Markup("<li>%s</li>") % member._removal_line() for member in group_members)
             activity = open_by_group.get(group.id)
             if activity:
                 activity.note = (activity.note or Markup("")) + Markup("<ul>%s</ul>") % lines
+                continue
+            if not owners[group.id]:
                 continue
             group.sudo().activity_schedule(
                 REMOVE_ACTIVITY_XMLID,
@@ -125,5 +128,5 @@ class KfWechatGroup(models.Model):
                     escape(_("These members left the customer or were archived:")),
                     lines,
                 ),
-                user_id=(group.user_id or group.partner_id.kf_specialist_id or self.env.user).id,
+                user_id=owners[group.id].id,
             )

@@ -6,21 +6,16 @@ class KfWechatGroupMember(models.Model):
     _description = "WeChat Service Group Member"
     _order = "group_id, is_valid, role, name, id"
 
-    group_id = fields.Many2one(
-        "kf.wechat.group", string="Group", required=True, ondelete="cascade", index=True
-    )
+    group_id = fields.Many2one("kf.wechat.group", string="Group", required=True, ondelete="cascade", index=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(related="group_id.company_id", store=True, index=True)
-    customer_id = fields.Many2one(
-        related="group_id.commercial_partner_id", string="Customer"
-    )
+    customer_id = fields.Many2one(related="group_id.commercial_partner_id", string="Customer")
     partner_id = fields.Many2one(
         "res.partner",
         string="Contact",
         index="btree_not_null",
         context={"active_test": False},
-        help="Leave empty for a member who is not a known contact; "
-        "then fill in the name.",
+        help="Leave empty for a member who is not a known contact; then fill in the name.",
     )
     name = fields.Char(
         compute="_compute_name_phone",
@@ -29,9 +24,7 @@ class KfWechatGroupMember(models.Model):
         precompute=True,
         required=True,
     )
-    phone = fields.Char(
-        compute="_compute_name_phone", store=True, readonly=False, precompute=True
-    )
+    phone = fields.Char(compute="_compute_name_phone", store=True, readonly=False, precompute=True)
     wechat_nickname = fields.Char(string="WeChat Nickname")
     role = fields.Selection(
         [("customer", "Customer"), ("staff", "Our staff"), ("other", "Other")],
@@ -70,9 +63,7 @@ class KfWechatGroupMember(models.Model):
 
     def action_mark_removed(self):
         """The owner removed the members from the WeChat group."""
-        self.write(
-            {"is_valid": False, "active": False, "date_left": fields.Date.context_today(self)}
-        )
+        self.write({"is_valid": False, "active": False, "date_left": fields.Date.context_today(self)})
         return True
 
     @api.model
@@ -92,9 +83,7 @@ class KfWechatGroupMember(models.Model):
                 ]
             )
         else:
-            members = members.filtered(
-                lambda m: m.is_valid and m.active and m.partner_id and m.group_id.active
-            )
+            members = members.filtered(lambda m: m.is_valid and m.active and m.partner_id and m.group_id.active)
         if not members:
             return members
         # Prefetch in batches: partners (archived ones included) and groups.
@@ -107,10 +96,7 @@ class KfWechatGroupMember(models.Model):
             partner = member.partner_id
             if not partner.active:
                 archived_ids.append(member.id)
-            elif (
-                member.role == "customer"
-                and partner.commercial_partner_id != member.group_id.commercial_partner_id
-            ):
+            elif member.role == "customer" and partner.commercial_partner_id != member.group_id.commercial_partner_id:
                 left_ids.append(member.id)
         archived = self.browse(archived_ids)
         left = self.browse(left_ids)

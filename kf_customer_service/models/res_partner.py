@@ -1,7 +1,8 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 
 CONTACT_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_contact_customer"
 CONTACT_DELAY_DAYS = 7
@@ -17,25 +18,28 @@ class ResPartner(models.Model):
         tracking=True,
         index="btree_not_null",
         help="Customer-service specialist responsible for this customer.",
+        groups="base.group_user",
     )
     kf_assign_date = fields.Date(
         string="Assigned On",
         readonly=True,
         copy=False,
         help="Date the current specialist was assigned.",
+        groups="base.group_user",
     )
     kf_grade = fields.Selection(
         [("key", "Key"), ("normal", "Normal")],
         string="Customer Grade",
         default="normal",
         tracking=True,
+        groups="base.group_user",
     )
     kf_is_customer = fields.Boolean(
         string="Service Customer",
         index=True,
         tracking=True,
-        help="A customer of the customer-service department "
-        "(has service contracts or was flagged as such).",
+        help="A customer of the customer-service department (has service contracts or was flagged as such).",
+        groups="base.group_user",
     )
     kf_is_orphan = fields.Boolean(
         string="Orphan Customer",
@@ -43,6 +47,7 @@ class ResPartner(models.Model):
         store=True,
         help="The salesperson who won this customer is missing, archived or "
         "no longer an internal user, unless overridden manually.",
+        groups="base.group_user",
     )
     kf_orphan_override = fields.Selection(
         [("auto", "Automatic"), ("yes", "Orphan"), ("no", "Not orphan")],
@@ -50,52 +55,66 @@ class ResPartner(models.Model):
         default="auto",
         required=True,
         tracking=True,
+        groups="base.group_user",
     )
     kf_orphan_reason = fields.Text(
         string="Orphan Override Reason",
         help="Why the orphan status was set manually.",
+        groups="base.group_user",
     )
     # Archive completeness: platform, electronic and paper archives.
-    kf_archive_platform_done = fields.Boolean(string="Platform Archive Complete", tracking=True)
-    kf_archive_platform_date = fields.Date(string="Platform Archive Date")
+    kf_archive_platform_done = fields.Boolean(
+        string="Platform Archive Complete", tracking=True, groups="base.group_user"
+    )
+    kf_archive_platform_date = fields.Date(string="Platform Archive Date", groups="base.group_user")
     kf_archive_platform_attachment_ids = fields.Many2many(
         "ir.attachment",
         "kf_partner_archive_platform_attachment_rel",
         "partner_id",
         "attachment_id",
         string="Platform Archive Files",
+        groups="base.group_user",
     )
     kf_archive_electronic_done = fields.Boolean(
-        string="Electronic Archive Complete", tracking=True
+        string="Electronic Archive Complete",
+        tracking=True,
+        groups="base.group_user",
     )
-    kf_archive_electronic_date = fields.Date(string="Electronic Archive Date")
+    kf_archive_electronic_date = fields.Date(string="Electronic Archive Date", groups="base.group_user")
     kf_archive_electronic_attachment_ids = fields.Many2many(
         "ir.attachment",
         "kf_partner_archive_electronic_attachment_rel",
         "partner_id",
         "attachment_id",
         string="Electronic Archive Files",
+        groups="base.group_user",
     )
-    kf_archive_paper_done = fields.Boolean(string="Paper Archive Complete", tracking=True)
-    kf_archive_paper_date = fields.Date(string="Paper Archive Date")
+    kf_archive_paper_done = fields.Boolean(string="Paper Archive Complete", tracking=True, groups="base.group_user")
+    kf_archive_paper_date = fields.Date(string="Paper Archive Date", groups="base.group_user")
     kf_archive_paper_attachment_ids = fields.Many2many(
         "ir.attachment",
         "kf_partner_archive_paper_attachment_rel",
         "partner_id",
         "attachment_id",
         string="Paper Archive Scans",
+        groups="base.group_user",
     )
     kf_archive_complete = fields.Boolean(
         string="Archives Complete",
         compute="_compute_kf_archive_complete",
         store=True,
+        groups="base.group_user",
     )
     kf_contract_count = fields.Integer(
-        string="Contracts", compute="_compute_kf_contract_count"
+        string="Contracts",
+        compute="_compute_kf_contract_count",
+        groups="base.group_user",
     )
-    kf_visit_count = fields.Integer(string="Visits", compute="_compute_kf_visit_count")
+    kf_visit_count = fields.Integer(string="Visits", compute="_compute_kf_visit_count", groups="base.group_user")
     kf_wechat_group_count = fields.Integer(
-        string="WeChat Groups", compute="_compute_kf_wechat_group_count"
+        string="WeChat Groups",
+        compute="_compute_kf_wechat_group_count",
+        groups="base.group_user",
     )
 
     @api.depends(
@@ -115,9 +134,7 @@ class ResPartner(models.Model):
                 not salesperson or not salesperson.active or salesperson.share
             )
 
-    @api.depends(
-        "kf_archive_platform_done", "kf_archive_electronic_done", "kf_archive_paper_done"
-    )
+    @api.depends("kf_archive_platform_done", "kf_archive_electronic_done", "kf_archive_paper_done")
     def _compute_kf_archive_complete(self):
         for partner in self:
             partner.kf_archive_complete = (
@@ -134,9 +151,7 @@ class ResPartner(models.Model):
         if not commercial.ids:
             return {}
         domain = [("commercial_partner_id", "in", commercial.ids)] + (extra_domain or [])
-        groups = self.env[model_name]._read_group(
-            domain, ["commercial_partner_id"], ["__count"]
-        )
+        groups = self.env[model_name]._read_group(domain, ["commercial_partner_id"], ["__count"])
         return {partner.id: count for partner, count in groups}
 
     def _compute_kf_contract_count(self):
@@ -153,6 +168,52 @@ class ResPartner(models.Model):
         counts = self._kf_count_by_commercial_partner("kf.wechat.group")
         for partner in self:
             partner.kf_wechat_group_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def _kf_count_referencing(self, model_name, field_names):
+        """Count the records of ``model_name`` (archived ones included) whose
+        ``field_names`` point to a partner of ``self``."""
+        domain = expression.OR([[(fname, "in", self.ids)] for fname in field_names])
+        return self.env[model_name].sudo().with_context(active_test=False).search_count(domain)
+
+    def _kf_history_counts(self):
+        """The department's records that refer to the partners in ``self``,
+        as a list of ``(count, description)``. A partner with any of them is
+        archived, never deleted. Higher addons add their own records."""
+        counts = [
+            (
+                self._kf_count_referencing("kf.service.contract", ["partner_id", "commercial_partner_id"]),
+                _("service contracts"),
+            ),
+            (
+                self._kf_count_referencing("kf.visit", ["partner_id", "commercial_partner_id", "contact_id"]),
+                _("visits"),
+            ),
+            (
+                self._kf_count_referencing("kf.wechat.group", ["partner_id", "commercial_partner_id"]),
+                _("WeChat groups"),
+            ),
+            (
+                self._kf_count_referencing(
+                    "kf.customer.document", ["partner_id", "commercial_partner_id", "contact_id"]
+                ),
+                _("customer documents"),
+            ),
+        ]
+        return [(count, what) for count, what in counts if count]
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_kf_history(self):
+        if not self.ids:
+            return
+        history = self._kf_history_counts()
+        if history:
+            raise UserError(
+                _(
+                    "%(partners)s cannot be deleted: %(records)s refer to it. Archive it instead.",
+                    partners=", ".join(self.mapped("display_name")[:5]),
+                    records=", ".join(f"{count} {what}" for count, what in history),
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -186,24 +247,26 @@ class ResPartner(models.Model):
     def _kf_check_can_assign(self):
         if self.env.su or self.env.user.has_group("kf_customer_service.group_kf_manager"):
             return
-        raise AccessError(
-            _("Only customer-service managers can assign customers to specialists.")
-        )
+        raise AccessError(_("Only customer-service managers can assign customers to specialists."))
 
     def _kf_schedule_contact_activity(self):
         """Give each partner's specialist one "contact within 7 days" activity."""
         deadline = fields.Date.context_today(self) + timedelta(days=CONTACT_DELAY_DAYS)
+        users = self.env["res.users"].kf_activity_users(
+            self, {partner.id: partner.kf_specialist_id for partner in self}
+        )
         for partner in self:
+            if not users[partner.id]:
+                continue
             partner.sudo().activity_schedule(
                 CONTACT_ACTIVITY_XMLID,
                 date_deadline=deadline,
                 summary=_("Contact new customer %(name)s", name=partner.display_name),
                 note=_(
-                    "You are now responsible for this customer: contact them "
-                    "within %(days)s days.",
+                    "You are now responsible for this customer: contact them within %(days)s days.",
                     days=CONTACT_DELAY_DAYS,
                 ),
-                user_id=partner.kf_specialist_id.id,
+                user_id=users[partner.id].id,
             )
 
     def _kf_unlink_contact_activity(self, previous):
@@ -211,16 +274,18 @@ class ResPartner(models.Model):
         activity_type = self.env.ref(CONTACT_ACTIVITY_XMLID, raise_if_not_found=False)
         if not activity_type:
             return
-        activities = self.env["mail.activity"].sudo().search(
-            [
-                ("res_model", "=", self._name),
-                ("res_id", "in", self.ids),
-                ("activity_type_id", "=", activity_type.id),
-            ]
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
         )
-        activities.filtered(
-            lambda act: act.user_id == previous.get(act.res_id)
-        ).unlink()
+        activities.filtered(lambda act: act.user_id == previous.get(act.res_id)).unlink()
 
     def _kf_customer_action(self, model_name, name, view_mode="list,form"):
         self.ensure_one()
@@ -236,9 +301,7 @@ class ResPartner(models.Model):
 
     def action_view_kf_contracts(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "kf_customer_service.kf_service_contract_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("kf_customer_service.kf_service_contract_action")
         commercial = self.commercial_partner_id
         action.update(
             {
@@ -257,11 +320,7 @@ class ResPartner(models.Model):
         )
 
     def action_view_kf_wechat_groups(self):
-        return self._kf_customer_action(
-            "kf.wechat.group", _("WeChat Groups of %(name)s", name=self.display_name)
-        )
+        return self._kf_customer_action("kf.wechat.group", _("WeChat Groups of %(name)s", name=self.display_name))
 
     def action_view_kf_documents(self):
-        return self._kf_customer_action(
-            "kf.customer.document", _("Documents of %(name)s", name=self.display_name)
-        )
+        return self._kf_customer_action("kf.customer.document", _("Documents of %(name)s", name=self.display_name))

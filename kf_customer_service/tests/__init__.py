@@ -7,3 +7,7 @@ from . import test_renewal
 from . import test_dunning
 from . import test_contract_access
 from . import test_portal_contract
+from . import test_hardening_manager
+from . import test_hardening_portal
+from . import test_hardening_unlink
+from . import test_hardening_sequence

@@ -37,7 +37,7 @@ class KfCommon(TransactionCase):
             name="Specialist B",
             **user_vals,
         )
-        cls.env["ir.config_parameter"].sudo().set_param("kf_customer_service.manager_user_id", str(cls.manager.id))
+        cls.company.kf_manager_id = cls.manager
         Partner = cls.env["res.partner"].with_company(cls.company)
         cls.customer_1 = Partner.create(
             {

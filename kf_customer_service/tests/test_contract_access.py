@@ -50,7 +50,9 @@ class TestContractAccess(KfCommon):
             Contract.search([("company_id", "=", self.company.id)]),
             self.contract_a | self.contract_b,
         )
-        self.contract_b.with_user(self.manager).unlink()
+        # a manager deletes drafts; running contracts are archived instead
+        draft = self._create_contract(self.customer_2, "2027-01-01", "2027-12-31", state="draft")
+        draft.with_user(self.manager).unlink()
 
     def test_multi_company(self):
         other_company = self.env["res.company"].create({"name": "Other KF Company"})

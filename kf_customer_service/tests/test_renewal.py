@@ -79,9 +79,10 @@ class TestRenewal(KfCommon):
         self.assertEqual(self._activities(contract).user_id, self.specialist_b)
 
     def test_orphan_routes_to_first_manager_without_parameter(self):
-        self.env["ir.config_parameter"].sudo().set_param("kf_customer_service.manager_user_id", "")
-        manager = self.env["kf.service.contract"]._get_kf_manager()
+        self.company.kf_manager_id = False
+        manager = self.company.kf_get_manager()
         self.assertTrue(manager.has_group("kf_customer_service.group_kf_manager"))
+        self.assertIn(self.company, manager.company_ids)
         self.env["kf.service.contract"]._cron_renewal_scan()
         self.assertEqual(self._activities(self.orphan).user_id, manager)
 

@@ -1,5 +1,6 @@
 import binascii
 import os
+import re
 
 from odoo import _, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
@@ -9,11 +10,45 @@ from odoo.tools import is_html_empty, plaintext2html
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-# uploads of the "new ticket" form
+# uploads of the "new ticket" form: photos, videos and office documents only
 MAX_UPLOAD_SIZE = 10 * 1024 * 1024
-FORBIDDEN_EXTENSIONS = frozenset(
-    (".exe", ".bat", ".cmd", ".com", ".msi", ".sh", ".js", ".vbs", ".ps1", ".jar", ".scr", ".dll")
+ALLOWED_EXTENSIONS = (
+    ".pdf",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".webp",
+    ".heic",
+    ".heif",
+    ".mp4",
+    ".mov",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".ppt",
+    ".pptx",
+    ".odt",
+    ".ods",
+    ".odp",
+    ".txt",
+    ".csv",
 )
+# refused even inside a name ("invoice.exe.pdf"): programs, scripts, pages
+# a browser runs, macro documents
+EXECUTABLE_EXTENSIONS = frozenset(
+    (
+        *(".exe", ".bat", ".cmd", ".com", ".msi", ".msp", ".sh", ".bash", ".js", ".jse", ".mjs", ".vbs", ".vbe"),
+        *(".ps1", ".psm1", ".jar", ".scr", ".dll", ".pif", ".cpl", ".hta", ".wsf", ".wsh", ".lnk", ".reg"),
+        *(".apk", ".app", ".dmg", ".iso", ".py", ".pl", ".php", ".rb", ".html", ".htm", ".xhtml", ".svg"),
+        *(".mht", ".mhtml", ".docm", ".xlsm", ".pptm", ".msc", ".gadget", ".application", ".appx"),
+    )
+)
+# first bytes of Windows, Linux and macOS programs and of scripts
+EXECUTABLE_SIGNATURES = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"#!")
+# characters that hide the real end of a name (controls, right-to-left override...)
+HIDDEN_NAME_CHARS = re.compile("[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 OPEN_ORDER_STATES = ("dispatched", "accepted", "in_progress")
 
 
@@ -37,28 +72,28 @@ class KfDispatchPortal(CustomerPortal):
             )
         return values
 
+    def _kf_sudo_for_display(self, records):
+        """``records`` as superuser, to render fields the portal user may not
+        read through the ORM (the project, the executor, staff-only fields the
+        page shows). The ownership check comes first: the user must be able to
+        read every one of them."""
+        records.check_access("read")
+        return records.sudo()
+
     def _kf_commercial_partner(self):
         return request.env.user.partner_id.commercial_partner_id
 
     def _kf_portal_attachments(self, record_sudo, extra=None):
-        """Documents of a record shown to the customer: the record's
-        attachments except those of internal notes, plus ``extra``; each gets
-        an access token so that the download link works on the portal.
-        ``record_sudo`` comes from ``_document_check_access``."""
-        attachments = (
-            request.env["ir.attachment"]
-            .sudo()
-            .search(
-                [("res_model", "=", record_sudo._name), ("res_id", "=", record_sudo.id)],
-                order="create_date desc, id desc",
-            )
-        )
-        internal_messages = record_sudo.message_ids.filtered(lambda m: m.is_internal or m.subtype_id.internal)
-        attachments -= internal_messages.attachment_ids
+        """Documents of a record shown to the customer
+        (``portal.mixin.kf_portal_attachments``), plus ``extra`` (the
+        acceptance certificate). ``record_sudo`` comes from
+        ``_document_check_access``."""
+        attachments = record_sudo.kf_portal_attachments()
         if extra:
-            attachments |= extra.sudo()
-        for attachment in attachments.filtered(lambda a: not a.access_token):
-            attachment.generate_access_token()
+            extra = extra.sudo()
+            for attachment in extra.filtered(lambda a: not a.access_token):
+                attachment.generate_access_token()
+            attachments |= extra
         return attachments
 
     # ------------------------------------------------------------------
@@ -110,9 +145,7 @@ class KfDispatchPortal(CustomerPortal):
         request.session["my_kf_orders_history"] = orders.ids[:100]
         values.update(
             {
-                # selected with the user's rights; sudo only to display the
-                # project and the executor, which portal users cannot read
-                "orders": orders.sudo(),
+                "orders": self._kf_sudo_for_display(orders),
                 "page_name": "kf_order",
                 "default_url": "/my/kf-orders",
                 "pager": pager,
@@ -215,7 +248,7 @@ class KfDispatchPortal(CustomerPortal):
         request.session["my_kf_tickets_history"] = tickets.ids[:100]
         values.update(
             {
-                "tickets": tickets.sudo(),
+                "tickets": self._kf_sudo_for_display(tickets),
                 "page_name": "kf_ticket",
                 "default_url": "/my/kf-tickets",
                 "pager": pager,
@@ -269,27 +302,52 @@ class KfDispatchPortal(CustomerPortal):
                 "form": form or {"ticket_type": "repair"},
                 "errors": errors or [],
                 "max_upload_mb": MAX_UPLOAD_SIZE // (1024 * 1024),
+                "max_upload_size": MAX_UPLOAD_SIZE,
+                "upload_accept": ",".join(ALLOWED_EXTENSIONS),
+                "upload_extensions": ", ".join(ext.lstrip(".") for ext in ALLOWED_EXTENSIONS),
             }
         )
         return values
 
+    @staticmethod
+    def _kf_clean_upload_name(raw_name):
+        """The name a file is stored under: no folder, no hidden characters,
+        no trailing dots or spaces (Windows drops them: "setup.exe." runs as
+        setup.exe)."""
+        name = os.path.basename((raw_name or "").replace("\\", "/"))
+        return HIDDEN_NAME_CHARS.sub("", name).strip().rstrip(". ")
+
+    def _kf_upload_name_error(self, name):
+        """Why an upload name is refused, or None. Allow-list of the last
+        extension; any executable extension in the name is refused."""
+        parts = name.lower().split(".")
+        extensions = [f".{part.strip()}" for part in parts[1:]]
+        executable = next((ext for ext in reversed(extensions) if ext in EXECUTABLE_EXTENSIONS), None)
+        if executable:
+            return _(
+                "The file %(name)s was refused: executable files and scripts (%(extension)s) cannot be uploaded.",
+                name=name,
+                extension=executable,
+            )
+        if not extensions or extensions[-1] not in ALLOWED_EXTENSIONS:
+            return _(
+                "The file %(name)s was refused: only these types of files can be uploaded: %(extensions)s.",
+                name=name,
+                extensions=", ".join(ext.lstrip(".") for ext in ALLOWED_EXTENSIONS),
+            )
+        return None
+
     def _kf_ticket_read_files(self):
-        """Uploaded files as (name, content) and the errors."""
+        """Uploaded files as (name, content) and the errors. The browser
+        checks type and size before sending; this is the authority."""
         files, errors = [], []
         for upload in request.httprequest.files.getlist("attachments"):
-            filename = os.path.basename((upload.filename or "").replace("\\", "/"))
-            if not filename:
+            if not upload.filename:
                 continue
-            extension = os.path.splitext(filename)[1].lower()
-            if extension in FORBIDDEN_EXTENSIONS:
-                errors.append(
-                    _(
-                        "The file %(name)s was refused: executable files and scripts (%(extension)s) "
-                        "cannot be uploaded.",
-                        name=filename,
-                        extension=extension,
-                    )
-                )
+            filename = self._kf_clean_upload_name(upload.filename)
+            error = self._kf_upload_name_error(filename) if filename else _("A file without a name was refused.")
+            if error:
+                errors.append(error)
                 continue
             content = upload.read(MAX_UPLOAD_SIZE + 1)
             if len(content) > MAX_UPLOAD_SIZE:
@@ -298,6 +356,14 @@ class KfDispatchPortal(CustomerPortal):
                         "The file %(name)s is too large: each file may be at most %(size)s MB.",
                         name=filename,
                         size=MAX_UPLOAD_SIZE // (1024 * 1024),
+                    )
+                )
+                continue
+            if content.startswith(EXECUTABLE_SIGNATURES):
+                errors.append(
+                    _(
+                        "The file %(name)s was refused: its content is a program or a script.",
+                        name=filename,
                     )
                 )
                 continue

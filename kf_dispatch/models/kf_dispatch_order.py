@@ -3,11 +3,39 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 ACK_HOURS_PARAM = "kf_dispatch.ack_hours"
 DEFAULT_ACK_HOURS = 4.0
 OPEN_STATES = ("dispatched", "accepted", "in_progress")
+MANAGER_GROUP = "kf_customer_service.group_kf_manager"
+# timing, escalation and customer-acceptance fields: written by the actions,
+# the escalation scan and the portal acceptance, never by users
+SYSTEM_FIELDS = frozenset(
+    {
+        "date_dispatched",
+        "date_acknowledged",
+        "date_start",
+        "date_done",
+        "date_closed",
+        "dispatch_escalated",
+        "ack_escalated",
+        "overdue_escalated",
+        "customer_signature",
+        "customer_signed_by",
+        "customer_signed_on",
+    }
+)
+# a state written directly (kanban, RPC, import) runs the button of that state
+STATE_ACTIONS = {
+    "draft": "action_reset_draft",
+    "dispatched": "action_dispatch",
+    "accepted": "action_acknowledge",
+    "in_progress": "action_start",
+    "done": "action_done",
+    "closed": "action_close",
+    "cancelled": "action_cancel",
+}
 
 
 class KfDispatchOrder(models.Model):
@@ -59,6 +87,7 @@ class KfDispatchOrder(models.Model):
     task_id = fields.Many2one(
         "project.task",
         string="Task",
+        groups="base.group_user",
         tracking=True,
         check_company=True,
         domain="[('project_id', '=', project_id)]",
@@ -77,6 +106,7 @@ class KfDispatchOrder(models.Model):
     team_id = fields.Many2one(
         "kf.dispatch.team",
         string="Executing Team",
+        groups="base.group_user",
         tracking=True,
         index=True,
         check_company=True,
@@ -92,16 +122,17 @@ class KfDispatchOrder(models.Model):
     dispatcher_id = fields.Many2one(
         "res.users",
         string="Dispatched By",
+        groups="base.group_user",
         default=lambda self: self.env.user,
         domain="[('share', '=', False)]",
         tracking=True,
     )
     date_planned_start = fields.Datetime(string="Planned Start", tracking=True, index=True)
     date_planned_end = fields.Datetime(string="Planned End", tracking=True, index=True)
-    date_dispatched = fields.Datetime(string="Dispatched On", readonly=True, copy=False)
-    date_acknowledged = fields.Datetime(string="Acknowledged On", readonly=True, copy=False)
-    date_start = fields.Datetime(string="Actual Start", copy=False, tracking=True)
-    date_done = fields.Datetime(string="Actual End", copy=False, tracking=True)
+    date_dispatched = fields.Datetime(string="Dispatched On", readonly=True, copy=False, groups="base.group_user")
+    date_acknowledged = fields.Datetime(string="Acknowledged On", readonly=True, copy=False, groups="base.group_user")
+    date_start = fields.Datetime(string="Actual Start", readonly=True, copy=False, tracking=True)
+    date_done = fields.Datetime(string="Actual End", readonly=True, copy=False, tracking=True)
     date_closed = fields.Datetime(string="Closed On", readonly=True, copy=False)
     priority = fields.Selection(
         [("0", "Normal"), ("1", "Urgent")],
@@ -126,7 +157,7 @@ class KfDispatchOrder(models.Model):
         index=True,
         group_expand="_group_expand_states",
     )
-    completion_note = fields.Text(help="What was done; required to mark the order done.")
+    completion_note = fields.Text(help="What was done; required to mark the order done.", groups="base.group_user")
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -140,8 +171,8 @@ class KfDispatchOrder(models.Model):
         index=True,
         check_company=True,
     )
-    problem_ids = fields.One2many("kf.problem", "order_id", string="Problems")
-    problem_count = fields.Integer(compute="_compute_problem_count")
+    problem_ids = fields.One2many("kf.problem", "order_id", string="Problems", groups="base.group_user")
+    problem_count = fields.Integer(compute="_compute_problem_count", groups="base.group_user")
     color = fields.Integer()
     # acceptance certificate (验收单)
     certificate_attachment_ids = fields.Many2many(
@@ -156,17 +187,20 @@ class KfDispatchOrder(models.Model):
     certificate_date = fields.Date(string="Acceptance Date", copy=False, tracking=True)
     certificate_paper_archived = fields.Boolean(
         string="Paper Original Archived",
+        groups="base.group_user",
         copy=False,
         tracking=True,
     )
     certificate_paper_location = fields.Char(
         string="Paper Archive Location",
+        groups="base.group_user",
         copy=False,
         tracking=True,
         help="Where the paper original is filed (cabinet, binder...).",
     )
     certificate_complete = fields.Boolean(
         string="Certificate Complete",
+        groups="base.group_user",
         compute="_compute_certificate_complete",
         store=True,
     )
@@ -177,23 +211,26 @@ class KfDispatchOrder(models.Model):
         max_width=1024,
         max_height=1024,
     )
-    customer_signed_by = fields.Char(string="Signed By", copy=False, tracking=True)
-    customer_signed_on = fields.Datetime(string="Signed On", copy=False, tracking=True)
+    customer_signed_by = fields.Char(string="Signed By", readonly=True, copy=False, tracking=True)
+    customer_signed_on = fields.Datetime(string="Signed On", readonly=True, copy=False, tracking=True)
     # escalation
     dispatch_escalated = fields.Boolean(
         string="Dispatch Escalated",
+        groups="base.group_user",
         readonly=True,
         copy=False,
         help="Set by the escalation scan when the order was still not dispatched at its planned start.",
     )
     ack_escalated = fields.Boolean(
         string="Acknowledgement Escalated",
+        groups="base.group_user",
         readonly=True,
         copy=False,
         help="Set by the escalation scan when the order was not acknowledged in time.",
     )
     overdue_escalated = fields.Boolean(
         string="Overdue Escalated",
+        groups="base.group_user",
         readonly=True,
         copy=False,
         help="Set by the escalation scan when the order passed its planned end.",
@@ -305,8 +342,34 @@ class KfDispatchOrder(models.Model):
                     )
                 )
 
+    @api.constrains("state", "certificate_attachment_ids", "certificate_date")
+    def _check_certificate_to_close(self, closing=False):
+        """A work order is closed (accepted by the customer) only with its
+        acceptance certificate, whatever the path; ``closing`` checks orders
+        about to be closed."""
+        for order in self.filtered(lambda o: closing or o.state == "closed"):
+            missing = []
+            if not order.certificate_attachment_ids:
+                missing.append(_("certificate attachment"))
+            if not order.certificate_date:
+                missing.append(_("acceptance date"))
+            if missing:
+                raise ValidationError(
+                    _(
+                        "Work order %(name)s cannot be closed without the customer's acceptance "
+                        "certificate (missing: %(missing)s).",
+                        name=order.name,
+                        missing=", ".join(missing),
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                system = SYSTEM_FIELDS.intersection(key for key, value in vals.items() if value)
+                if system or vals.get("state", "draft") != "draft":
+                    self._raise_system_fields(system or {"state"})
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("kf.dispatch.order") or _("New")
@@ -317,6 +380,19 @@ class KfDispatchOrder(models.Model):
         return orders
 
     def write(self, vals):
+        if not self.env.su:
+            self._check_user_write(vals)
+            if "state" in vals:
+                # the buttons write the state as superuser after their checks
+                other_vals = {key: value for key, value in vals.items() if key != "state"}
+                res = self.write(other_vals) if other_vals else True
+                moving = self.filtered(lambda o: o.state != vals["state"])
+                if moving:
+                    action = STATE_ACTIONS.get(vals["state"])
+                    if not action:
+                        raise UserError(_("Unknown work order state: %(state)s", state=vals["state"]))
+                    getattr(moving, action)()
+                return res
         res = super().write(vals)
         if vals.get("certificate_attachment_ids"):
             for order in self:
@@ -324,6 +400,40 @@ class KfDispatchOrder(models.Model):
                     {"res_model": order._name, "res_id": order.id}
                 )
         return res
+
+    def _raise_system_fields(self, fnames):
+        labels = ", ".join(sorted(self._fields[fname].get_description(self.env)["string"] for fname in fnames))
+        raise AccessError(
+            _("These work order fields are set by the system and cannot be changed: %(fields)s", fields=labels)
+        )
+
+    def _check_user_write(self, vals):
+        """Rules of a user's write: timing, escalation and acceptance fields
+        are the system's; the executor of a dispatched order never moves its
+        planned dates, hands it over or archives it (the on-time rate counts
+        against them), a manager does."""
+        system = SYSTEM_FIELDS.intersection(vals)
+        if system:
+            self._raise_system_fields(system)
+        user = self.env.user
+        if not {"date_planned_start", "date_planned_end", "user_id", "active"}.intersection(vals):
+            return
+        if user.has_group(MANAGER_GROUP):
+            return
+        own = self.filtered(lambda o: o.user_id == user and o.state != "draft")
+        if own:
+            raise AccessError(
+                _(
+                    "Work orders %(names)s are yours: a manager changes their planned dates, executor or archiving.",
+                    names=", ".join(own.mapped("name")),
+                )
+            )
+
+    def _write_state(self, vals):
+        """Buttons: the user must be allowed to write the order; the state
+        and the system fields are then written as superuser."""
+        self.check_access("write")
+        return self.sudo().write(vals)
 
     # ------------------------------------------------------------------
     # Actions
@@ -364,7 +474,7 @@ class KfDispatchOrder(models.Model):
                     )
                 )
         now = fields.Datetime.now()
-        self.write(
+        self._write_state(
             {
                 "state": "dispatched",
                 "date_dispatched": now,
@@ -374,16 +484,18 @@ class KfDispatchOrder(models.Model):
             }
         )
         template = self.env.ref("kf_dispatch.mail_template_kf_dispatch_order_dispatched", raise_if_not_found=False)
+        executors = self.env["res.users"].kf_activity_users(self, {order.id: order.user_id for order in self})
         for order in self:
             order.message_subscribe(partner_ids=order.user_id.partner_id.ids)
             deadline = order.date_planned_start.date() if order.date_planned_start else fields.Date.context_today(order)
-            order.activity_schedule(
-                "kf_dispatch.mail_activity_type_kf_dispatch_execute",
-                date_deadline=max(deadline, fields.Date.context_today(order)),
-                summary=_("Execute work order %(name)s", name=order.name),
-                note=order.work_content,
-                user_id=order.user_id.id,
-            )
+            if executors[order.id]:
+                order.activity_schedule(
+                    "kf_dispatch.mail_activity_type_kf_dispatch_execute",
+                    date_deadline=max(deadline, fields.Date.context_today(order)),
+                    summary=_("Execute work order %(name)s", name=order.name),
+                    note=order.work_content,
+                    user_id=executors[order.id].id,
+                )
             body = Markup("<p>%s</p>") % _(
                 "Work order dispatched to %(user)s. Please acknowledge it and start on time.",
                 user=order.user_id.name,
@@ -400,7 +512,7 @@ class KfDispatchOrder(models.Model):
 
     def action_acknowledge(self):
         self._check_state(("dispatched",), _("Acknowledging"))
-        self.write({"state": "accepted", "date_acknowledged": fields.Datetime.now()})
+        self._write_state({"state": "accepted", "date_acknowledged": fields.Datetime.now()})
         return True
 
     def action_start(self):
@@ -410,7 +522,7 @@ class KfDispatchOrder(models.Model):
             vals = {"state": "in_progress", "date_start": order.date_start or now}
             if not order.date_acknowledged:
                 vals["date_acknowledged"] = now
-            order.write(vals)
+            order._write_state(vals)
         return True
 
     def action_done(self):
@@ -425,7 +537,9 @@ class KfDispatchOrder(models.Model):
             )
         now = fields.Datetime.now()
         for order in self:
-            order.write({"state": "done", "date_done": order.date_done or now, "date_start": order.date_start or now})
+            order._write_state(
+                {"state": "done", "date_done": order.date_done or now, "date_start": order.date_start or now}
+            )
         self.activity_feedback(
             ["kf_dispatch.mail_activity_type_kf_dispatch_execute"],
             feedback=_("Work order done."),
@@ -476,28 +590,17 @@ class KfDispatchOrder(models.Model):
             )
 
     def action_close(self):
+        """Closed once the customer accepted it; the acceptance certificate is
+        checked by the model (``_check_certificate_to_close``)."""
         self._check_state(("done",), _("Closing"))
-        for order in self:
-            missing = []
-            if not order.certificate_attachment_ids:
-                missing.append(_("certificate attachment"))
-            if not order.certificate_date:
-                missing.append(_("acceptance date"))
-            if missing:
-                raise UserError(
-                    _(
-                        "Work order %(name)s cannot be closed without the customer's acceptance "
-                        "certificate (missing: %(missing)s).",
-                        name=order.name,
-                        missing=", ".join(missing),
-                    )
-                )
-        self.write({"state": "closed", "date_closed": fields.Datetime.now()})
+        self._check_certificate_to_close(closing=True)
+        self._write_state({"state": "closed", "date_closed": fields.Datetime.now()})
         return True
 
     def action_cancel(self):
         self._check_state(("draft", "dispatched", "accepted", "in_progress"), _("Cancelling"))
-        self.write({"state": "cancelled"})
+        self._check_not_own_order()
+        self._write_state({"state": "cancelled"})
         self.activity_unlink(
             [
                 "kf_dispatch.mail_activity_type_kf_dispatch_execute",
@@ -508,7 +611,8 @@ class KfDispatchOrder(models.Model):
 
     def action_reset_draft(self):
         self._check_state(("cancelled",), _("Resetting to draft"))
-        self.write(
+        self._check_not_own_order()
+        self._write_state(
             {
                 "state": "draft",
                 "date_dispatched": False,
@@ -519,6 +623,21 @@ class KfDispatchOrder(models.Model):
             }
         )
         return True
+
+    def _check_not_own_order(self):
+        """Cancelling takes an order out of the on-time rate: its executor
+        does not cancel (nor revive) it, a dispatcher or manager does."""
+        user = self.env.user
+        if self.env.su or user.has_group(MANAGER_GROUP):
+            return
+        own = self.filtered(lambda o: o.user_id == user)
+        if own or not user.has_group("kf_customer_service.group_kf_clerk"):
+            raise AccessError(
+                _(
+                    "Only a dispatcher who does not execute them can cancel or reset work orders: %(names)s",
+                    names=", ".join((own or self).mapped("name")),
+                )
+            )
 
     def action_portal_accept(self, signed_by, signature):
         """Customer acceptance from the portal: store the name and signature,
@@ -540,7 +659,7 @@ class KfDispatchOrder(models.Model):
                 "mimetype": "image/png",
             }
         )
-        self.write(
+        self._write_state(
             {
                 "customer_signature": signature,
                 "customer_signed_by": signed_by,
@@ -620,7 +739,7 @@ class KfDispatchOrder(models.Model):
             reasons.setdefault(order, []).append(
                 _("Work order %(name)s is still not dispatched at its planned start", name=order.name)
             )
-        undispatched.write({"dispatch_escalated": True})
+        undispatched.sudo().write({"dispatch_escalated": True})
         late_ack = self.browse()
         unack_domain = [("state", "=", "dispatched"), ("ack_escalated", "=", False), ("date_dispatched", "!=", False)]
         for (company,) in self._read_group(unack_domain, ["company_id"]):
@@ -639,7 +758,7 @@ class KfDispatchOrder(models.Model):
                     hours=ack_hours,
                 )
             )
-        late_ack.write({"ack_escalated": True})
+        late_ack.sudo().write({"ack_escalated": True})
         overdue = self.search(
             [
                 ("state", "in", OPEN_STATES),
@@ -651,11 +770,14 @@ class KfDispatchOrder(models.Model):
         )
         for order in overdue:
             reasons.setdefault(order, []).append(_("Work order %(name)s is past its planned end", name=order.name))
-        overdue.write({"overdue_escalated": True})
+        overdue.sudo().write({"overdue_escalated": True})
         if reasons:
             activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_dispatch_escalation")
             model_id = self.env["ir.model"]._get_id(self._name)
-            default_manager = self.env["kf.service.contract"]._get_kf_manager()
+            assignees = self.env["res.users"].kf_activity_users(
+                self.browse([order.id for order in reasons]),
+                {order.id: order.team_id.leader_id for order in reasons},
+            )
             today = fields.Date.context_today(self)
             self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
                 [
@@ -664,10 +786,11 @@ class KfDispatchOrder(models.Model):
                         "res_model_id": model_id,
                         "res_id": order.id,
                         "summary": "; ".join(summaries),
-                        "user_id": (order.team_id.leader_id or default_manager or self.env.user).id,
+                        "user_id": assignees[order.id].id,
                         "date_deadline": today,
                     }
                     for order, summaries in reasons.items()
+                    if assignees[order.id]
                 ]
             )
         overdue._create_overdue_problems()

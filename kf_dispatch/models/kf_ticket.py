@@ -1,12 +1,42 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .kf_ticket_sla import TICKET_TYPES
 
 DEFAULT_REPLY_DAYS = 1.0
 RETURN_VISIT_DAYS = 3.0
+MANAGER_GROUP = "kf_customer_service.group_kf_manager"
+# ticket types closed by a return visit
+VISIT_TICKET_TYPES = ("complaint", "repair")
+VISIT_WAIVER_REASONS = [
+    ("unreachable", "Customer unreachable"),
+    ("duplicate", "Duplicate"),
+    ("withdrawn", "Withdrawn by the customer"),
+]
+# what the appraisal counts is written by the system (SLA scan, mail gateway,
+# return visit, the manager's review and waiver methods), never by users
+SYSTEM_FIELDS = frozenset(
+    {
+        "sla_deadline",
+        "sla_breached",
+        "sla_escalated",
+        "first_reply_date",
+        "date_resolved",
+        "date_closed",
+        "visit_id",
+        "satisfaction_score",
+        "survey_user_input_id",
+        "manager_reviewed",
+        "manager_reviewed_by_id",
+        "manager_reviewed_on",
+        "visit_waiver_reason",
+        "visit_waiver_note",
+        "visit_waived_by_id",
+        "visit_waived_on",
+    }
+)
 
 
 class KfTicket(models.Model):
@@ -70,6 +100,18 @@ class KfTicket(models.Model):
         domain="[('id', 'child_of', commercial_partner_id)]",
     )
     email_from = fields.Char(string="E-mail", help="E-mail of the person reporting.")
+    needs_triage = fields.Boolean(
+        string="To Triage",
+        compute="_compute_needs_triage",
+        store=True,
+        readonly=False,
+        copy=False,
+        tracking=True,
+        index=True,
+        groups="base.group_user",
+        help="Set by the mail gateway when the sender could not be matched to exactly one customer "
+        "(unknown, shared by several customers, or an employee's address); cleared when the customer is set.",
+    )
     phone = fields.Char()
     description = fields.Html(sanitize_style=True)
     project_id = fields.Many2one("project.project", string="Project", tracking=True, check_company=True)
@@ -89,7 +131,7 @@ class KfTicket(models.Model):
     )
     order_ids = fields.One2many("kf.dispatch.order", "ticket_id", string="Work Orders")
     order_count = fields.Integer(string="Work Order Count", compute="_compute_order_count")
-    problem_ids = fields.One2many("kf.problem", "ticket_id", string="Problems")
+    problem_ids = fields.One2many("kf.problem", "ticket_id", string="Problems", groups="base.group_user")
     priority = fields.Selection(
         [("0", "Low"), ("1", "Normal"), ("2", "High")],
         default="1",
@@ -145,16 +187,20 @@ class KfTicket(models.Model):
     first_reply_date = fields.Datetime(string="First Reply On", readonly=True, copy=False)
     sla_breached = fields.Boolean(
         string="SLA Breached",
+        groups="base.group_user",
         readonly=True,
         copy=False,
         index=True,
         tracking=True,
     )
-    sla_escalated = fields.Boolean(string="SLA Escalated", readonly=True, copy=False)
+    sla_escalated = fields.Boolean(string="SLA Escalated", readonly=True, copy=False, groups="base.group_user")
     # closed loop
-    visit_id = fields.Many2one("kf.visit", string="Return Visit", readonly=True, copy=False, index=True)
-    visit_state = fields.Selection(related="visit_id.state", string="Return Visit Status")
+    visit_id = fields.Many2one(
+        "kf.visit", string="Return Visit", readonly=True, copy=False, index=True, groups="base.group_user"
+    )
+    visit_state = fields.Selection(related="visit_id.state", string="Return Visit Status", groups="base.group_user")
     satisfaction_score = fields.Integer(
+        groups="base.group_user",
         readonly=True,
         copy=False,
         aggregator="avg",
@@ -162,19 +208,42 @@ class KfTicket(models.Model):
     )
     manager_review_required = fields.Boolean(
         compute="_compute_manager_review_required",
+        groups="base.group_user",
         help="Major complaints (high priority) must be reviewed by the manager before closing.",
     )
-    manager_reviewed = fields.Boolean(readonly=True, copy=False, tracking=True)
-    manager_reviewed_by_id = fields.Many2one("res.users", string="Reviewed By", readonly=True, copy=False)
-    manager_reviewed_on = fields.Datetime(string="Reviewed On", readonly=True, copy=False)
-    manager_review_note = fields.Text(string="Review Note", copy=False)
+    manager_reviewed = fields.Boolean(readonly=True, copy=False, tracking=True, groups="base.group_user")
+    manager_reviewed_by_id = fields.Many2one(
+        "res.users", string="Reviewed By", readonly=True, copy=False, groups="base.group_user"
+    )
+    manager_reviewed_on = fields.Datetime(string="Reviewed On", readonly=True, copy=False, groups="base.group_user")
+    manager_review_note = fields.Text(string="Review Note", copy=False, groups="base.group_user")
+    visit_waiver_reason = fields.Selection(
+        VISIT_WAIVER_REASONS,
+        string="Return Visit Waived",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        groups="base.group_user",
+        help="Why a manager let this complaint or repair close without a return visit.",
+    )
+    visit_waiver_note = fields.Text(
+        string="Waiver Note", readonly=True, copy=False, tracking=True, groups="base.group_user"
+    )
+    visit_waived_by_id = fields.Many2one(
+        "res.users", string="Waived By", readonly=True, copy=False, tracking=True, groups="base.group_user"
+    )
+    visit_waived_on = fields.Datetime(
+        string="Waived On", readonly=True, copy=False, tracking=True, groups="base.group_user"
+    )
     survey_user_input_id = fields.Many2one(
         "survey.user_input",
         string="Satisfaction Survey Answer",
         readonly=True,
         copy=False,
+        groups="base.group_user",
     )
-    survey_url = fields.Char(string="Satisfaction Survey Link", compute="_compute_survey_url")
+    # computed as superuser: the customer sees the link, not the answer record
+    survey_url = fields.Char(string="Satisfaction Survey Link", compute="_compute_survey_url", compute_sudo=True)
 
     # ------------------------------------------------------------------
     # Defaults / computes
@@ -199,6 +268,14 @@ class KfTicket(models.Model):
     def _compute_manager_review_required(self):
         for ticket in self:
             ticket.manager_review_required = ticket._is_major_complaint()
+
+    @api.depends("partner_id")
+    def _compute_needs_triage(self):
+        """Only the mail gateway raises the flag (``message_new``); setting
+        the customer clears it."""
+        for ticket in self:
+            if ticket.partner_id:
+                ticket.needs_triage = False
 
     @api.depends("survey_user_input_id")
     def _compute_survey_url(self):
@@ -265,6 +342,8 @@ class KfTicket(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            self._check_system_fields({key for vals in vals_list for key, value in vals.items() if value})
         for vals in vals_list:
             if not vals.get("name") or vals["name"] == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("kf.ticket") or _("New")
@@ -281,10 +360,12 @@ class KfTicket(models.Model):
         return tickets
 
     def write(self, vals):
-        if "stage_id" in vals and not self.env.context.get("kf_ticket_stage_checked"):
+        if not self.env.su:
+            self._check_user_write(vals)
+        stage = self.env["kf.ticket.stage"].browse(vals["stage_id"]) if "stage_id" in vals else None
+        if stage is not None and not self.env.context.get("kf_ticket_stage_checked"):
             # moving the card on the kanban board runs the same checks and
             # side effects as the buttons
-            stage = self.env["kf.ticket.stage"].browse(vals["stage_id"])
             cancelled = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled", raise_if_not_found=False)
             if stage.is_resolved or (stage.is_closed and stage != cancelled):
                 other_vals = {key: value for key, value in vals.items() if key != "stage_id"}
@@ -297,18 +378,85 @@ class KfTicket(models.Model):
                     for ticket in tickets:
                         ticket._do_close(stage)
                 return res
+        moving = self.filtered(lambda t: t.stage_id != stage) if stage is not None else self.browse()
         res = super().write(vals)
-        if "stage_id" in vals:
+        if stage is not None:
+            if not self.env.su:
+                # whatever the path (button, kanban, RPC, import, a forged
+                # context), a user's stage change obeys the same rules
+                moving._check_stage_rules(stage)
             now = fields.Datetime.now()
-            stage = self.env["kf.ticket.stage"].browse(vals["stage_id"])
             if stage.is_closed:
-                self.filtered(lambda t: not t.date_closed).write({"date_closed": now})
+                self.filtered(lambda t: not t.date_closed).sudo().write({"date_closed": now})
             else:
-                self.filtered("date_closed").write({"date_closed": False})
+                self.filtered("date_closed").sudo().write({"date_closed": False})
         if vals.get("user_id"):
             for ticket in self:
                 ticket.message_subscribe(partner_ids=ticket.user_id.partner_id.ids)
         return res
+
+    def _check_system_fields(self, fnames):
+        system = SYSTEM_FIELDS.intersection(fnames)
+        if system:
+            labels = ", ".join(sorted(self._fields[fname].get_description(self.env)["string"] for fname in system))
+            raise AccessError(
+                _("These ticket fields are set by the system and cannot be changed: %(fields)s", fields=labels)
+            )
+
+    def _check_user_write(self, vals):
+        """Rules of a user's write (the system writes as superuser): system
+        fields are refused; the review note is the reviewing manager's; what
+        the appraisal counts on a breached, closed or major ticket (its
+        handler, type, priority, archiving, the date the SLA counts from) is
+        changed by a manager only."""
+        self._check_system_fields(vals)
+        if "needs_triage" in vals and not vals["needs_triage"] and not vals.get("partner_id"):
+            if any(not ticket.partner_id for ticket in self):
+                raise UserError(_("A ticket leaves triage when its customer is set."))
+        user = self.env.user
+        is_manager = user.has_group(MANAGER_GROUP)
+        if "manager_review_note" in vals and (
+            not is_manager or any(t.manager_reviewed or t.user_id == user for t in self)
+        ):
+            raise AccessError(
+                _(
+                    "Only a customer-service manager who does not handle the ticket writes the review note, "
+                    "before the review."
+                )
+            )
+        if is_manager:
+            return
+        locked = set()
+        for ticket in self:
+            counted = ticket.is_closed or ticket.sudo().sla_breached
+            reassigned = "user_id" in vals and ticket.user_id and vals["user_id"] != ticket.user_id.id
+            if counted and (reassigned or {"active", "ticket_type", "priority"}.intersection(vals)):
+                locked.add(ticket)
+            if ticket._is_major_complaint() and (
+                vals.get("priority", "2") != "2" or vals.get("ticket_type", "complaint") != "complaint"
+            ):
+                locked.add(ticket)
+            if "date_received" in vals:
+                received = fields.Datetime.to_datetime(vals["date_received"])
+                # a later reception date would push the reply deadline back
+                if received != ticket.date_received and (counted or not received or received > ticket.date_received):
+                    locked.add(ticket)
+        if locked:
+            raise AccessError(
+                _(
+                    "Only a customer-service manager can change the handler, type, priority, archiving or "
+                    "reception date of breached, closed or major tickets: %(names)s",
+                    names=", ".join(t.name for t in locked),
+                )
+            )
+
+    def _check_stage_rules(self, stage):
+        """The rules of a stage, checked after the write (the same write may
+        fill the resolution)."""
+        if stage.is_resolved:
+            self._check_can_resolve()
+        if stage.is_closed:
+            self._check_can_close(stage)
 
     def _send_received_mail(self):
         template = self.env.ref("kf_dispatch.mail_template_kf_ticket_received", raise_if_not_found=False)
@@ -325,22 +473,110 @@ class KfTicket(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def message_new(self, msg_dict, custom_values=None):
+        """A ticket per e-mail to the alias. The customer is matched on the
+        sender's real address only; when it names no customer, several
+        customers or an employee, the ticket has no customer and waits for
+        triage."""
         values = dict(custom_values or {})
         email_from = msg_dict.get("email_from") or ""
-        author = self.env["res.partner"].browse(msg_dict.get("author_id") or [])
-        if not author and email_from:
-            author = self.env["res.partner"].search(
-                [("email_normalized", "=", tools.email_normalize(email_from))], limit=1
-            )
         values.setdefault("name", _("New"))
         values.setdefault("subject", msg_dict.get("subject") or _("No Subject"))
         values.setdefault("description", msg_dict.get("body"))
         values.setdefault("channel", "email")
         values.setdefault("email_from", email_from)
-        if author:
-            values.setdefault("partner_id", author.commercial_partner_id.id)
-            values.setdefault("contact_id", author.id)
+        if not values.get("partner_id"):
+            company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+            contact = self._kf_gateway_find_contact(email_from, company)
+            if contact:
+                values["partner_id"] = contact.commercial_partner_id.id
+                values.setdefault("contact_id", contact.id)
+            else:
+                values["needs_triage"] = True
         return super(KfTicket, self.with_context(mail_create_nolog=True)).message_new(msg_dict, custom_values=values)
+
+    def message_update(self, msg_dict, update_vals=None):
+        """The Cc list of a sender outside the ticket's customer is not added
+        to the ticket's Cc (the suggested recipients of the answers)."""
+        if any(
+            not ticket._kf_is_ticket_party(msg_dict.get("author_id"), msg_dict.get("email_from")) for ticket in self
+        ):
+            msg_dict = dict(msg_dict, cc=False)
+        return super().message_update(msg_dict, update_vals=update_vals)
+
+    @api.returns("mail.message", lambda value: value.id)
+    def message_post(self, **kwargs):
+        """An incoming e-mail from someone outside the ticket's customer (for
+        instance another customer's contact answering a thread) is kept for
+        the staff as an internal note, and its sender does not become a
+        follower: followers receive every answer of the ticket."""
+        if (
+            len(self) == 1
+            and kwargs.get("message_type") == "email"
+            and not self._kf_is_ticket_party(kwargs.get("author_id"), kwargs.get("email_from"))
+        ):
+            kwargs.pop("subtype_xmlid", None)
+            kwargs["subtype_id"] = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+            responsible = self.sudo().user_id.partner_id
+            kwargs["partner_ids"] = list(set(kwargs.get("partner_ids") or []) | set(responsible.ids))
+            ticket = self.with_context(mail_create_nosubscribe=True)
+            return super(KfTicket, ticket).message_post(**kwargs)
+        return super().message_post(**kwargs)
+
+    @api.model
+    def _kf_gateway_sender_email(self, email_from):
+        """The sender's real address, never the display name:
+        ``"c1@customer.example" <x@elsewhere.example>`` is x@elsewhere.example;
+        a From holding several addresses gives False."""
+        return tools.email_normalize(email_from or "", strict=True)
+
+    @api.model
+    def _kf_gateway_is_internal_email(self, email):
+        """Whether ``email`` (normalized) is an employee's or one of our
+        companies' address: an employee is never the customer of a ticket."""
+        users = self.env["res.users"].sudo().with_context(active_test=False)
+        if users.search_count([("email_normalized", "=", email), ("share", "=", False)], limit=1):
+            return True
+        if "hr.employee" in self.env:
+            employees = self.env["hr.employee"].sudo().with_context(active_test=False)
+            if employees.search_count([("work_email", "=ilike", email)], limit=1):
+                return True
+        companies = self.env["res.company"].sudo().with_context(active_test=False)
+        return bool(companies.search_count([("partner_id.email_normalized", "=", email)], limit=1))
+
+    @api.model
+    def _kf_gateway_find_contact(self, email_from, company):
+        """The contact the sender's real address belongs to, when that address
+        names exactly one customer (commercial partner) and no employee; an
+        empty recordset otherwise. Only the customer book counts: companies
+        and partners flagged as service customers, not the bare partners Odoo
+        creates for unknown correspondents."""
+        Partner = self.env["res.partner"]
+        email = self._kf_gateway_sender_email(email_from)
+        if not email or self._kf_gateway_is_internal_email(email):
+            return Partner
+        partners = (
+            Partner.sudo()
+            .search([("email_normalized", "=", email), ("company_id", "in", [False, company.id])], order="id")
+            .filtered(lambda p: p.commercial_partner_id.is_company or p.commercial_partner_id.kf_is_customer)
+        )
+        if len(partners.commercial_partner_id) != 1:
+            return Partner
+        persons = partners.filtered("parent_id")
+        return Partner.browse((persons or partners)[:1].id)
+
+    def _kf_is_ticket_party(self, author_id, email_from):
+        """Whether the author of an incoming e-mail takes part in the ticket:
+        an employee, a contact of the ticket's customer, or the address that
+        reported it."""
+        self.ensure_one()
+        ticket = self.sudo()
+        author = self.env["res.partner"].sudo().browse(author_id or [])
+        if author and any(not user.share for user in author.with_context(active_test=False).user_ids):
+            return True
+        if author and ticket.commercial_partner_id and author.commercial_partner_id == ticket.commercial_partner_id:
+            return True
+        sender = self._kf_gateway_sender_email(email_from)
+        return bool(sender) and sender == self._kf_gateway_sender_email(ticket.email_from)
 
     def _message_post_after_hook(self, message, msg_values):
         """First reply: the first public message (not a note) an employee
@@ -398,17 +634,50 @@ class KfTicket(models.Model):
             )
 
     def _check_can_close(self, stage):
-        if stage == self.env.ref("kf_dispatch.kf_ticket_stage_cancelled", raise_if_not_found=False):
-            return
-        self._check_can_resolve()
-        unreviewed = self.filtered(lambda t: t._is_major_complaint() and not t.manager_reviewed)
-        if unreviewed:
+        if stage != self.env.ref("kf_dispatch.kf_ticket_stage_cancelled", raise_if_not_found=False):
+            self._check_can_resolve()
+            unreviewed = self.filtered(lambda t: t._is_major_complaint() and not t.sudo().manager_reviewed)
+            if unreviewed:
+                raise UserError(
+                    _(
+                        "Major complaints must be reviewed by the customer-service manager before closing: %(names)s",
+                        names=", ".join(unreviewed.mapped("name")),
+                    )
+                )
+        if not self.env.su:
+            self._check_return_visit()
+
+    def _check_return_visit(self):
+        """Complaints and repairs close (or are cancelled) after their return
+        visit is done, unless a manager recorded why not."""
+        missing = self.sudo().filtered(
+            lambda t: t.ticket_type in VISIT_TICKET_TYPES and t.visit_id.state != "done" and not t.visit_waiver_reason
+        )
+        if missing:
             raise UserError(
                 _(
-                    "Major complaints must be reviewed by the customer-service manager before closing: %(names)s",
-                    names=", ".join(unreviewed.mapped("name")),
+                    "Complaints and repairs close after their return visit is done; without it, a "
+                    "customer-service manager must waive the visit and say why: %(names)s",
+                    names=", ".join(missing.mapped("name")),
                 )
             )
+
+    def _check_manager_not_handler(self):
+        """A manager records the review or waiver of tickets they do not
+        handle: what counts against a person is never decided by them."""
+        user = self.env.user
+        if not user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only a customer-service manager can review complaints or waive return visits."))
+        own = self.filtered(lambda t: t.user_id == user)
+        if own:
+            raise AccessError(
+                _(
+                    "You handle these tickets: another customer-service manager must review them or waive "
+                    "their return visit: %(names)s",
+                    names=", ".join(own.mapped("name")),
+                )
+            )
+        self.check_access("write")
 
     def action_resolve(self):
         """Resolve: needs a resolution; plans the return visit within three
@@ -424,7 +693,8 @@ class KfTicket(models.Model):
         now = fields.Datetime.now()
         template = self.env.ref("kf_dispatch.mail_template_kf_ticket_resolved", raise_if_not_found=False)
         for ticket in self:
-            ticket.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id, "date_resolved": now})
+            ticket.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id})
+            ticket.sudo().date_resolved = now
             if not ticket.visit_id or ticket.visit_id.state == "cancelled":
                 ticket._create_return_visit()
             if template and (ticket.email_from or ticket.contact_id.email or ticket.partner_id.email):
@@ -460,13 +730,15 @@ class KfTicket(models.Model):
                 }
             )
         )
-        visit.activity_schedule(
-            "mail.mail_activity_data_call",
-            date_deadline=due_local,
-            summary=_("Return visit for ticket %(name)s", name=self.name),
-            user_id=visit.user_id.id,
-        )
-        self.visit_id = visit
+        caller = self.env["res.users"].kf_activity_user(visit, visit.user_id)
+        if caller:
+            visit.activity_schedule(
+                "mail.mail_activity_data_call",
+                date_deadline=due_local,
+                summary=_("Return visit for ticket %(name)s", name=self.name),
+                user_id=caller.id,
+            )
+        self.sudo().visit_id = visit
         return visit
 
     def _close_after_return_visit(self):
@@ -476,12 +748,13 @@ class KfTicket(models.Model):
         for ticket in self:
             ticket.satisfaction_score = ticket.visit_id.score
             if ticket._is_major_complaint() and not ticket.manager_reviewed:
-                manager = self.env["kf.service.contract"]._get_kf_manager()
-                ticket.activity_schedule(
-                    "kf_dispatch.mail_activity_type_kf_ticket_review",
-                    summary=_("Review major complaint %(name)s before closing", name=ticket.name),
-                    user_id=(manager or self.env.user).id,
-                )
+                reviewer = self.env["res.users"].kf_activity_user(ticket, self.env.user, manager_first=True)
+                if reviewer:
+                    ticket.activity_schedule(
+                        "kf_dispatch.mail_activity_type_kf_ticket_review",
+                        summary=_("Review major complaint %(name)s before closing", name=ticket.name),
+                        user_id=reviewer.id,
+                    )
                 ticket.message_post(body=_("Return visit done; the complaint waits for the manager's review to close."))
                 continue
             ticket._do_close(closed_stage)
@@ -502,9 +775,10 @@ class KfTicket(models.Model):
         self.sudo().survey_user_input_id = answer
 
     def action_manager_review(self):
-        if not self.env.user.has_group("kf_customer_service.group_kf_manager"):
-            raise UserError(_("Only a customer-service manager can review complaints."))
-        self.write(
+        """The manager's review of major complaints, the only way to set the
+        review fields; closes those whose return visit is done."""
+        self._check_manager_not_handler()
+        self.sudo().write(
             {
                 "manager_reviewed": True,
                 "manager_reviewed_by_id": self.env.user.id,
@@ -524,19 +798,67 @@ class KfTicket(models.Model):
         self._check_can_close(stage)
         for ticket in self:
             if ticket.visit_id.state == "done":
-                ticket.satisfaction_score = ticket.visit_id.score
+                ticket.sudo().satisfaction_score = ticket.visit_id.score
             ticket._do_close(stage)
         return True
 
     def action_cancel(self):
         stage = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled")
+        self._check_can_close(stage)
         self.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id})
         self.visit_id.filtered(lambda v: v.state == "planned").sudo().action_cancel()
         return True
 
     def action_reopen(self):
         stage = self._default_stage_id()
-        self.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id, "date_resolved": False})
+        self.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id})
+        self.sudo().write({"date_resolved": False})
+        return True
+
+    def action_open_visit_waiver(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Waive the Return Visit"),
+            "res_model": "kf.ticket.visit.waiver",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_ticket_id": self.id},
+        }
+
+    def action_waive_return_visit(self, reason, note=False):
+        """The manager's record of why complaints or repairs close without a
+        return visit, the only way to set the waiver fields; the reason goes
+        to the chatter, the planned visit is cancelled and the ticket closed
+        (cancelled when it is a duplicate or withdrawn)."""
+        reasons = dict(self._fields["visit_waiver_reason"]._description_selection(self.env))
+        if reason not in reasons:
+            raise UserError(_("Choose why the return visit is waived."))
+        self._check_manager_not_handler()
+        self.sudo().write(
+            {
+                "visit_waiver_reason": reason,
+                "visit_waiver_note": note or False,
+                "visit_waived_by_id": self.env.user.id,
+                "visit_waived_on": fields.Datetime.now(),
+            }
+        )
+        for ticket in self:
+            ticket.message_post(
+                body=_(
+                    "Return visit waived by %(user)s: %(reason)s. %(note)s",
+                    user=self.env.user.name,
+                    reason=reasons[reason],
+                    note=note or "",
+                )
+            )
+        self.sudo().visit_id.filtered(lambda v: v.state == "planned").action_cancel()
+        still_open = self.filtered(lambda t: not t.is_closed)
+        if reason in ("duplicate", "withdrawn"):
+            still_open.action_cancel()
+        else:
+            still_open.action_close()
         return True
 
     def action_create_order(self):
@@ -616,14 +938,16 @@ class KfTicket(models.Model):
             return 0
         # one batched UPDATE and one batched chatter log instead of a tracking
         # message per ticket
-        late.with_context(tracking_disable=True).write({"sla_breached": True, "sla_escalated": True})
+        late.sudo().with_context(tracking_disable=True).write({"sla_breached": True, "sla_escalated": True})
         late._message_log_batch(
             {
                 ticket.id: self.env._("SLA breached: no first reply by %(deadline)s.", deadline=ticket.sla_deadline)
                 for ticket in late
             }
         )
-        manager = self.env["kf.service.contract"]._get_kf_manager()
+        assignees = self.env["res.users"].kf_activity_users(
+            late, {ticket.id: ticket.user_id for ticket in late}, manager_first=True
+        )
         activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_ticket_sla")
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
@@ -633,11 +957,12 @@ class KfTicket(models.Model):
                     "activity_type_id": activity_type.id,
                     "res_model_id": model_id,
                     "res_id": ticket.id,
-                    "summary": _("Ticket %(name)s got no reply within the SLA", name=ticket.name),
-                    "user_id": (manager or ticket.user_id or self.env.user).id,
+                    "summary": self.env._("Ticket %(name)s got no reply within the SLA", name=ticket.name),
+                    "user_id": assignees[ticket.id].id,
                     "date_deadline": today,
                 }
                 for ticket in late
+                if assignees[ticket.id]
             ]
         )
         if len(late) == limit:

@@ -28,6 +28,20 @@ class ResPartner(models.Model):
             partner.kf_dispatch_order_count = counts["kf.dispatch.order"].get(key, 0)
             partner.kf_ticket_count = counts["kf.ticket"].get(key, 0)
 
+    def _kf_history_counts(self):
+        counts = [
+            (
+                self._kf_count_referencing("kf.ticket", ["partner_id", "commercial_partner_id", "contact_id"]),
+                _("tickets"),
+            ),
+            (self._kf_count_referencing("kf.problem", ["partner_id", "commercial_partner_id"]), _("problems")),
+            (
+                self._kf_count_referencing("kf.dispatch.order", ["partner_id", "commercial_partner_id"]),
+                _("work orders"),
+            ),
+        ]
+        return super()._kf_history_counts() + [(count, what) for count, what in counts if count]
+
     def _kf_dispatch_action(self, xmlid, name):
         self.ensure_one()
         commercial = self.commercial_partner_id

@@ -3,3 +3,7 @@ from . import test_ticket
 from . import test_problem
 from . import test_mail_gateway
 from . import test_portal
+from . import test_hardening_portal
+from . import test_hardening_mail
+from . import test_hardening_rules
+from . import test_hardening_company_manager

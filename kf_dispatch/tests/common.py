@@ -78,7 +78,7 @@ class KfDispatchCommon(TransactionCase):
             name="Field Engineer",
             **user_vals,
         )
-        cls.env["ir.config_parameter"].sudo().set_param("kf_customer_service.manager_user_id", str(cls.manager.id))
+        cls.company.kf_manager_id = cls.manager
         cls.customer = cls.env["res.partner"].create(
             {
                 "name": "Shanghai Test Property Ltd",

@@ -7,3 +7,4 @@ from . import kf_dispatch_order
 from . import hr_job
 from . import kf_kpi_satisfaction_report
 from . import kf_kpi_problem_report
+from . import kf_visit

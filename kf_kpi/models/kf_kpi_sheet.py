@@ -1,13 +1,22 @@
+import json
+import logging
 from datetime import datetime, time, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .kf_concurrency import advisory_xact_lock, concurrent_followers, hits_concurrent_rows
+
 _lt = LazyTranslate(__name__)
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "kf_customer_service.group_kf_manager"
+DIRECTOR_GROUP = "kf_customer_service.group_kf_director"
 
 # Registered computations: key -> label. Each key has a method
 # ``_kpi_<key>(period, param)`` returning a ``KpiResult`` and a method
@@ -168,28 +177,142 @@ class KfKpiSheet(models.Model):
             sheet.line_count = len(measured)
 
     # ------------------------------------------------------------------ freeze
+    # written by Odoo's mail machinery, allowed on a frozen sheet
     FROZEN_FREE_FIELDS = {"message_main_attachment_id", "activity_ids", "message_follower_ids"}
+    # written by the server only: the computation, approval and reopening
+    SYSTEM_FIELDS = {
+        "state",
+        "approved_by_id",
+        "date_approved",
+        "date_computed",
+        "date_from",
+        "date_to",
+        "month",
+        "scope",
+        "user_id",
+        "company_id",
+        "line_ids",
+        "total_score",
+        "met_count",
+        "line_count",
+    }
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(set(vals) & self.SYSTEM_FIELDS for vals in vals_list):
+            raise AccessError(_("Appraisal sheets are created by the KPI computation."))
+        return super().create(vals_list)
 
     def write(self, vals):
-        if set(vals) - self.FROZEN_FREE_FIELDS - {"state", "approved_by_id", "date_approved"} and any(
-            sheet.state == "approved" for sheet in self
-        ):
-            raise UserError(_("An approved appraisal sheet is frozen: it cannot be changed."))
+        """The status, approver and figures of a sheet are the server's; a user
+        write only changes the comment of a draft sheet of someone else. An
+        approved sheet changes only through ``action_reopen``."""
+        fnames = set(vals) - self.FROZEN_FREE_FIELDS
+        if fnames and any(sheet.state == "approved" for sheet in self):
+            if not (self.env.su and self.env.context.get("kf_kpi_sheet_reopen")):
+                raise UserError(_("An approved appraisal sheet is frozen: it cannot be changed."))
+        if not self.env.su and fnames:
+            if fnames & self.SYSTEM_FIELDS:
+                raise AccessError(
+                    _("The status, approval and figures of an appraisal sheet are set by the server, not written.")
+                )
+            if "note" in fnames:
+                self._check_comment_author()
         return super().write(vals)
+
+    def _check_comment_author(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only a customer-service manager can comment appraisal sheets."))
+        own = self.filtered(lambda sheet: sheet.user_id == self.env.user)
+        if own:
+            raise AccessError(
+                _("Nobody comments their own appraisal sheet: %(names)s.", names=", ".join(own.mapped("name")))
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_approved(self):
         if any(sheet.state == "approved" for sheet in self):
             raise UserError(_("An approved appraisal sheet cannot be deleted."))
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_user(self):
+        if not self.env.su:
+            raise AccessError(_("Appraisal sheets are created and replaced by the KPI computation, not deleted."))
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        """Two transactions may subscribe the same partner at the same time:
+        the later one skips what the earlier one committed."""
+        if not self or not partner_ids:
+            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
+        done = concurrent_followers(self, partner_ids)
+        if not done:
+            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
+        for sheet in self:
+            pids = [pid for pid in partner_ids if (sheet.id, pid) not in done]
+            if pids:
+                super(KfKpiSheet, sheet)._message_subscribe(pids, subtype_ids, customer_ids)
+        return True
+
+    # ------------------------------------------------------------- approval
+    def _check_approver(self):
+        """Nobody approves (or reopens) their own sheet; a manager's sheet and
+        the department's are a director's to approve."""
+        user = self.env.user
+        if not user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only a customer-service manager can approve appraisal sheets."))
+        for sheet in self:
+            if sheet.user_id == user:
+                raise AccessError(_("Nobody approves their own appraisal sheet: %(name)s.", name=sheet.name))
+            needs_director = sheet.scope == "department" or (sheet.user_id and sheet.user_id.has_group(MANAGER_GROUP))
+            if needs_director and not user.has_group(DIRECTOR_GROUP):
+                raise AccessError(
+                    _(
+                        "The appraisal sheet %(name)s is a manager's or the department's: a director approves it.",
+                        name=sheet.name,
+                    )
+                )
+
     def action_approve(self):
-        if not self.env.user.has_group("kf_customer_service.group_kf_manager"):
-            raise UserError(_("Only a customer-service manager can approve appraisal sheets."))
         to_approve = self.filtered(lambda s: s.state == "draft")
         if not to_approve:
             raise UserError(_("These appraisal sheets are already approved."))
-        to_approve.write({"state": "approved", "approved_by_id": self.env.uid, "date_approved": fields.Datetime.now()})
+        to_approve._check_approver()
+        to_approve.check_access("write")
+        to_approve.sudo().write(
+            {"state": "approved", "approved_by_id": self.env.uid, "date_approved": fields.Datetime.now()}
+        )
         return True
+
+    def action_reopen(self, reason):
+        """Unfreeze approved sheets (a director, not on their own sheet, with
+        a reason that goes to the chatter)."""
+        if not self.env.user.has_group(DIRECTOR_GROUP):
+            raise AccessError(_("Only a customer-service director can reopen an approved appraisal sheet."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(_("Give the reason for reopening the appraisal sheet."))
+        if any(sheet.state != "approved" for sheet in self):
+            raise UserError(_("Only approved appraisal sheets can be reopened."))
+        own = self.filtered(lambda sheet: sheet.user_id == self.env.user)
+        if own:
+            raise AccessError(_("Nobody reopens their own appraisal sheet: %(name)s.", name=own[0].name))
+        self.check_access("write")
+        self.sudo().with_context(kf_kpi_sheet_reopen=True).write(
+            {"state": "draft", "approved_by_id": False, "date_approved": False}
+        )
+        for sheet in self:
+            sheet.message_post(body=_("Appraisal sheet reopened: %(reason)s", reason=reason))
+        return True
+
+    def action_open_reopen_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Reopen Appraisal Sheet"),
+            "res_model": "kf.kpi.sheet.reopen",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_sheet_ids": self.ids},
+        }
 
     def action_recompute(self):
         approved = self.filtered(lambda s: s.state == "approved")
@@ -239,11 +362,15 @@ class KfKpiSheet(models.Model):
         appraised employee and one for the department. Approved sheets are left
         untouched; draft sheets get their lines replaced. Each KPI is one or two
         grouped queries over the month, whatever the number of records."""
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only a customer-service manager can compute appraisal sheets."))
         company = company or self.env.company
         date_from = (date_from or fields.Date.context_today(self)) + relativedelta(day=1)
         users = self._appraised_users(company)
         period = KpiPeriod(self.env, date_from, company, users)
         Sheet = self.sudo()
+        # one run at a time per company and month (the cron, a manager's Compute)
+        advisory_xact_lock(self.env.cr, (self._name, company.id, date_from.isoformat()))
         existing = Sheet.search([("company_id", "=", company.id), ("date_from", "=", date_from)])
         by_key = {(s.scope, s.user_id.id): s for s in existing}
         to_create = [
@@ -257,6 +384,9 @@ class KfKpiSheet(models.Model):
             for scope, uid in [("department", False)] + [("employee", u.id) for u in users]
             if (scope, uid) not in by_key
         ]
+        if self._kf_computed_meanwhile(existing, to_create):
+            _logger.info("KPI sheets of %s for company %s computed by a concurrent run", date_from, company.id)
+            return existing
         if to_create:
             for sheet in Sheet.create(to_create):
                 by_key[(sheet.scope, sheet.user_id.id)] = sheet
@@ -278,6 +408,27 @@ class KfKpiSheet(models.Model):
         self.env["kf.kpi.sheet.line"].sudo().with_context(kf_kpi_computing=True).create(line_vals)
         drafts.with_context(tracking_disable=True).write({"date_computed": fields.Datetime.now()})
         return Sheet.browse([s.id for s in by_key.values()])
+
+    @api.model
+    def _kf_computed_meanwhile(self, existing, to_create):
+        """True when a run that committed after this transaction began already
+        computed the month: its sheets are invisible here and this run would
+        fail on them. Locks the existing sheets otherwise."""
+        cr = self.env.cr
+        lock = SQL("SELECT id FROM kf_kpi_sheet WHERE id = ANY(%s) ORDER BY id FOR UPDATE", existing.ids)
+        if existing and hits_concurrent_rows(cr, lock, keep=True):
+            return True
+        if not to_create:
+            return False
+        probe = SQL(
+            """INSERT INTO kf_kpi_sheet (company_id, date_from, date_to, scope, user_id, state)
+               SELECT company_id, date_from, date_to, scope, NULLIF(user_id, 0), 'draft'
+                 FROM jsonb_to_recordset(%s::jsonb)
+                   AS x(company_id int, date_from date, date_to date, scope varchar, user_id int)
+               ON CONFLICT DO NOTHING""",
+            json.dumps([{**vals, "user_id": vals["user_id"] or 0} for vals in to_create], default=str),
+        )
+        return hits_concurrent_rows(cr, probe)
 
     @api.model
     def _cron_compute_kpis(self):
@@ -346,14 +497,19 @@ class KfKpiSheet(models.Model):
         model, domain = self._kpi_complaint_closure_domain(period, param)
         return self._kf_ratio(model, domain, [("is_closed", "=", True)])
 
-    # return visits planned in the month (not cancelled), done
+    # return visits planned in the month, done. A cancelled visit does not
+    # count, except the visit of a complaint or repair a manager let close
+    # without it (waiver: customer unreachable, duplicate, withdrawn): it stays
+    # planned-but-not-done, so waiving never improves the rate.
     def _kpi_return_visit_domain(self, period, param):
         return "kf.visit", [
             *self._kf_company(period),
             ("visit_type", "=", "return_visit"),
-            ("state", "!=", "cancelled"),
             ("date_planned", ">=", period.date_from),
             ("date_planned", "<=", period.date_to),
+            "|",
+            ("state", "!=", "cancelled"),
+            ("kf_ticket_ids.visit_waiver_reason", "!=", False),
         ]
 
     def _kpi_return_visit(self, period, param):

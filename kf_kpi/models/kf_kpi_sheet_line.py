@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .kf_kpi_definition import DIRECTIONS, FAMILIES, UNITS
 
@@ -70,18 +70,27 @@ class KfKpiSheetLine(models.Model):
         if any(line.sheet_id.state == "approved" for line in self):
             raise UserError(_("An approved appraisal sheet is frozen: its KPIs cannot be changed."))
 
+    def _check_computed_by_server(self):
+        """The figures are the computation's (which runs as superuser), never
+        typed in: a user never creates, changes or deletes a KPI line."""
+        if not self.env.su:
+            raise AccessError(_("KPI lines are computed by the server; they cannot be edited."))
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_computed_by_server()
         lines = super().create(vals_list)
         lines._check_sheet_draft()
         return lines
 
     def write(self, vals):
+        self._check_computed_by_server()
         self._check_sheet_draft()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_approved(self):
+        self._check_computed_by_server()
         self._check_sheet_draft()
 
     # ---------------------------------------------------------- drill-down

@@ -3,7 +3,10 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from .kf_concurrency import advisory_xact_lock, concurrent_followers, hits_concurrent_rows
 
 REPORT_TYPES = [
     ("daily", "Daily Report"),
@@ -12,6 +15,20 @@ REPORT_TYPES = [
     ("annual", "Annual Summary"),
 ]
 REMINDER_ACTIVITY_XMLID = "kf_kpi.mail_activity_type_kf_work_report"
+# written by the server only (submit / review / return methods, computes, cron)
+SYSTEM_FIELDS = {
+    "state",
+    "date_submitted",
+    "on_time",
+    "reviewer_id",
+    "date_reviewed",
+    "reminder_sent",
+    "date_due",
+    "name",
+}
+# what the report is about: fixed once the report exists
+PERIOD_FIELDS = {"report_type", "user_id", "company_id", "date"}
+CONTENT_FIELDS = {"body", "plan"}
 
 
 class KfWorkReport(models.Model):
@@ -56,6 +73,8 @@ class KfWorkReport(models.Model):
         required=True,
         tracking=True,
         index=True,
+        copy=False,
+        readonly=True,
     )
     date_submitted = fields.Datetime(string="Submitted On", readonly=True, copy=False, tracking=True)
     on_time = fields.Boolean(string="On Time", compute="_compute_on_time", store=True)
@@ -136,21 +155,89 @@ class KfWorkReport(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if not self.env.su and (
+                {key for key, value in vals.items() if value and key in SYSTEM_FIELDS} - {"state"}
+                or vals.get("state", "draft") != "draft"
+            ):
+                raise AccessError(
+                    _("A work report starts as a draft: its submission and review are recorded by the server.")
+                )
             if vals.get("date") and vals.get("report_type"):
                 day = fields.Date.to_date(vals["date"])
                 vals["date"] = self._period_start(vals["report_type"], day)
         return super().create(vals_list)
 
     def write(self, vals):
-        if {"body", "plan", "date", "report_type", "user_id"} & set(vals):
+        """Submission and review are the server's (``action_*`` methods, which
+        write as superuser): a user write never sets the state, the submission
+        time or the reviewer, never moves a report to another period or
+        person, and never touches content once submitted."""
+        if not self.env.su:
+            self._check_user_write(set(vals))
+        if (CONTENT_FIELDS | PERIOD_FIELDS | {"review_comment"}) & set(vals):
             if any(report.state == "reviewed" for report in self):
                 raise UserError(_("A reviewed report can no longer be changed."))
         return super().write(vals)
+
+    def _check_user_write(self, fnames):
+        if fnames & SYSTEM_FIELDS:
+            raise AccessError(
+                _(
+                    "The status, submission time and reviewer of a work report are set by the Submit and Review "
+                    "buttons, not written directly."
+                )
+            )
+        if fnames & PERIOD_FIELDS:
+            raise AccessError(_("The type, period and author of a work report cannot be changed once created."))
+        if fnames & CONTENT_FIELDS and any(report.state != "draft" for report in self):
+            raise UserError(_("A submitted report can no longer be changed; the reviewer can return it to you."))
+        if "review_comment" in fnames:
+            self._check_reviewer()
+
+    def _check_reviewer(self):
+        """A manager reviews the reports of others, never their own."""
+        if not self.env.user.has_group("kf_customer_service.group_kf_manager"):
+            raise AccessError(_("Only a customer-service manager can review reports."))
+        own = self.filtered(lambda report: report.user_id == self.env.user)
+        if own:
+            raise AccessError(_("Nobody reviews their own report: %(names)s.", names=", ".join(own.mapped("name"))))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_submitted(self):
         if any(report.state != "draft" for report in self):
             raise UserError(_("A submitted report cannot be deleted."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_late_own(self):
+        """A report past its due date counts against its author: only a
+        manager other than the author removes it."""
+        if self.env.su:
+            return
+        today = fields.Date.context_today(self)
+        late = self.filtered(lambda report: report.date_due and report.date_due < today)
+        if late and (
+            not self.env.user.has_group("kf_customer_service.group_kf_manager") or self.env.user in late.user_id
+        ):
+            raise AccessError(
+                _(
+                    "An overdue report can only be deleted by a manager: %(names)s.",
+                    names=", ".join(late.mapped("name")),
+                )
+            )
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        """The reminder cron and a user may subscribe the same partner at the
+        same time: the later one skips what the earlier one committed."""
+        if not self or not partner_ids:
+            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
+        done = concurrent_followers(self, partner_ids)
+        if not done:
+            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
+        for report in self:
+            pids = [pid for pid in partner_ids if (report.id, pid) not in done]
+            if pids:
+                super(KfWorkReport, report)._message_subscribe(pids, subtype_ids, customer_ids)
+        return True
 
     # ------------------------------------------------------------- actions
     def action_submit(self):
@@ -161,25 +248,27 @@ class KfWorkReport(models.Model):
                 raise UserError(_("Only the author can submit report %(name)s.", name=report.name))
             if not report.body or not report.body.striptags().strip():
                 raise UserError(_("Write the report before submitting it: %(name)s is empty.", name=report.name))
-        self.write({"state": "submitted", "date_submitted": fields.Datetime.now()})
+        self.check_access("write")
+        # the submission time is the server's clock, never the user's
+        self.sudo().write({"state": "submitted", "date_submitted": fields.Datetime.now()})
         self.activity_feedback([REMINDER_ACTIVITY_XMLID])
         return True
 
     def action_review(self):
-        if not self.env.user.has_group("kf_customer_service.group_kf_manager"):
-            raise UserError(_("Only a customer-service manager can review reports."))
+        self._check_reviewer()
         if any(report.state != "submitted" for report in self):
             raise UserError(_("Only submitted reports can be reviewed."))
-        self.write({"state": "reviewed", "reviewer_id": self.env.uid, "date_reviewed": fields.Datetime.now()})
+        self.check_access("write")
+        self.sudo().write({"state": "reviewed", "reviewer_id": self.env.uid, "date_reviewed": fields.Datetime.now()})
         return True
 
     def action_return(self):
         """Send a submitted report back to its author (the comment says why)."""
-        if not self.env.user.has_group("kf_customer_service.group_kf_manager"):
-            raise UserError(_("Only a customer-service manager can return reports."))
+        self._check_reviewer()
         if any(report.state != "submitted" for report in self):
             raise UserError(_("Only submitted reports can be returned to their author."))
-        self.write({"state": "draft", "date_submitted": False})
+        self.check_access("write")
+        self.sudo().write({"state": "draft", "date_submitted": False})
         return True
 
     # ----------------------------------------------------------------- cron
@@ -199,15 +288,42 @@ class KfWorkReport(models.Model):
         return expected
 
     @api.model
+    def _kf_lock_query(self, ids):
+        return SQL("SELECT id FROM kf_work_report WHERE id = ANY(%s) ORDER BY id FOR UPDATE", ids)
+
+    @api.model
+    def _kf_not_created_meanwhile(self, company, keys):
+        """The (user, type, period) keys of ``keys`` that no transaction
+        committed (or is committing) since this one began."""
+
+        def probe(subset):
+            return SQL(
+                """INSERT INTO kf_work_report (user_id, report_type, date, company_id, state)
+                   SELECT u, t, d, %s, 'draft' FROM unnest(%s::int[], %s::varchar[], %s::date[]) AS x(u, t, d)
+                   ON CONFLICT DO NOTHING""",
+                company.id,
+                [key[0] for key in subset],
+                [key[1] for key in subset],
+                [key[2] for key in subset],
+            )
+
+        if not keys or not hits_concurrent_rows(self.env.cr, probe(keys)):
+            return keys
+        return [key for key in keys if not hits_concurrent_rows(self.env.cr, probe([key]))]
+
+    @api.model
     def _cron_report_reminders(self, batch_size=1000):
         """Daily: make sure each appraised person has today's daily report and
         the monthly / half-year / annual reports of the periods that fell due
         (as drafts to fill in), then give one reminder activity per report not
         submitted by its due date. Idempotent: reports are unique per person,
-        type and period, and a report is reminded once."""
+        type and period, and a report is reminded once. Two runs at the same
+        time (the cron and a manual run) take turns; the later one skips the
+        reports and reminders the earlier one committed."""
         today = fields.Date.context_today(self)
         Sheet = self.env["kf.kpi.sheet"]
         Report = self.sudo()
+        advisory_xact_lock(self.env.cr, (self._name, "_cron_report_reminders"))
         for company in self.env["res.company"].sudo().search([]):
             users = Sheet._appraised_users(company)
             if not users:
@@ -222,7 +338,7 @@ class KfWorkReport(models.Model):
                 )
                 .mapped(lambda r: (r.user_id.id, r.report_type, r.date))
             )
-            missing = [key for key in expected if key not in existing]
+            missing = self._kf_not_created_meanwhile(company, [key for key in expected if key not in existing])
             if missing:
                 Report.with_context(tracking_disable=True, mail_create_nolog=True).create(
                     [
@@ -235,6 +351,9 @@ class KfWorkReport(models.Model):
             limit=batch_size,
             order="date_due, id",
         )
+        if late and hits_concurrent_rows(self.env.cr, self._kf_lock_query(late.ids), keep=True):
+            # reminded or submitted by a transaction committed after this one began
+            late = late.filtered(lambda r: not hits_concurrent_rows(self.env.cr, self._kf_lock_query(r.ids), keep=True))
         if late:
             activity_type = self.env.ref(REMINDER_ACTIVITY_XMLID)
             model_id = self.env["ir.model"]._get_id(self._name)

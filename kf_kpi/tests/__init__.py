@@ -2,3 +2,5 @@ from . import test_kpi
 from . import test_staffing
 from . import test_reports
 from . import test_xlsx
+from . import test_hardening_rules
+from . import test_hardening_concurrency

@@ -17,13 +17,15 @@ class KfKpiCompute(models.TransientModel):
     def action_compute(self):
         self.ensure_one()
         date_from = self.month + relativedelta(day=1)
-        sheets = self.env["kf.kpi.sheet"].compute_month(date_from, self.company_id)
+        # a run committed meanwhile may have computed the sheets: open them by
+        # month rather than by the ids this transaction can see
+        self.env["kf.kpi.sheet"].compute_month(date_from, self.company_id)
         return {
             "type": "ir.actions.act_window",
             "name": _("Appraisal Sheets %(month)s", month=date_from.strftime("%Y-%m")),
             "res_model": "kf.kpi.sheet",
             "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],
-            "domain": [("id", "in", sheets.ids)],
+            "domain": [("company_id", "=", self.company_id.id), ("date_from", "=", date_from)],
             "target": "current",
         }

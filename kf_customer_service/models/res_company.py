@@ -1,0 +1,59 @@
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import ValidationError
+
+MANAGER_GROUP_XMLID = "kf_customer_service.group_kf_manager"
+DIRECTOR_GROUP_XMLID = "kf_customer_service.group_kf_director"
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    kf_manager_id = fields.Many2one(
+        "res.users",
+        string="Customer Service Manager",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="Receives the escalations, the renewals and the dunning of customers "
+        "without a specialist in this company. Empty: the first customer-service "
+        "manager of the company who is not a director.",
+    )
+
+    @api.constrains("kf_manager_id")
+    def _check_kf_manager_id(self):
+        for company in self:
+            manager = company.kf_manager_id
+            if manager and (manager.share or company not in manager.company_ids):
+                raise ValidationError(
+                    _(
+                        "The customer-service manager of %(company)s must be an internal "
+                        "user allowed in that company (%(user)s is not).",
+                        company=company.name,
+                        user=manager.name,
+                    )
+                )
+
+    def kf_get_manager(self):
+        """Return the customer-service manager of this company: the configured
+        one while active and allowed in the company, else the first active
+        manager of the company who is not a director, else any manager of the
+        company, else an empty recordset. Never a user of another company."""
+        self.ensure_one()
+        company = self.sudo()
+        manager = company.kf_manager_id
+        if manager and manager.active and not manager.share and company in manager.company_ids:
+            return manager
+        group = self.env.ref(MANAGER_GROUP_XMLID)
+        director = self.env.ref(DIRECTOR_GROUP_XMLID)
+        managers = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", group.id),
+                    ("share", "=", False),
+                    ("company_ids", "in", company.id),
+                    ("id", "!=", SUPERUSER_ID),
+                ],
+                order="id",
+            )
+        )
+        return managers.filtered(lambda user: director not in user.groups_id)[:1] or managers[:1]

@@ -1,0 +1,77 @@
+"""Helpers that let two transactions doing the same work meet without failing.
+
+Odoo runs every transaction in REPEATABLE READ: a transaction sees the
+database as it was at its first query. When two runs create the same rows (the
+nightly KPI cron and a manager's "Compute", two subscriptions of one partner),
+the second one cannot see the rows the first committed meanwhile and its INSERT
+fails on the unique index. An advisory lock makes the runs wait for each
+other; a probe (an ``INSERT … ON CONFLICT DO NOTHING`` or ``SELECT … FOR
+UPDATE`` rolled back at once) then tells the second run which rows were
+committed after its snapshot, so that it leaves them alone instead of failing.
+Probes run with ``log_exceptions=False``: the serialization error they expect
+is not logged as a bad query.
+"""
+
+import hashlib
+
+from psycopg2 import errors
+
+from odoo.tools import SQL
+
+# advisory locks of follower subscriptions: one per bucket of record ids, so a
+# batch holds a bounded number of locks
+FOLLOWER_LOCK_BUCKETS = 256
+
+
+def lock_key(*parts):
+    """A stable signed 64-bit advisory-lock key for ``parts`` (the same in
+    every process, unlike ``hash()``)."""
+    digest = hashlib.sha256(":".join(str(part) for part in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def advisory_xact_lock(cr, *keys):
+    """Wait for and take the transaction-level advisory locks ``keys``
+    (tuples of parts), in a fixed order so that two runs never deadlock."""
+    ids = sorted({lock_key(*key) for key in keys})
+    if ids:
+        cr.execute(SQL("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", ids))
+
+
+def hits_concurrent_rows(cr, query, keep=False):
+    """True when ``query`` (an INSERT … ON CONFLICT DO NOTHING or a SELECT …
+    FOR UPDATE) meets rows committed by another transaction after this one's
+    snapshot (after waiting for a transaction still in progress). The query is
+    undone unless ``keep`` (to keep the row locks of a ``FOR UPDATE``)."""
+    savepoint = cr.savepoint(flush=False)
+    try:
+        cr.execute(query, log_exceptions=False)
+    except errors.SerializationFailure:
+        savepoint.close(rollback=True)
+        return True
+    savepoint.close(rollback=not keep)
+    return False
+
+
+def concurrent_followers(records, partner_ids):
+    """Serialise follower subscriptions on ``records`` and return the
+    (res_id, partner_id) pairs that another transaction committed after this
+    one began: they already follow, and inserting them again would fail."""
+    cr = records.env.cr
+    res_ids = sorted(set(records.ids))
+    partner_ids = sorted(set(partner_ids))
+    advisory_xact_lock(cr, *[("mail.followers", records._name, rid % FOLLOWER_LOCK_BUCKETS) for rid in res_ids])
+
+    def probe(rids, pids):
+        return SQL(
+            """INSERT INTO mail_followers (res_model, res_id, partner_id)
+               SELECT %s, r, p FROM unnest(%s::int[]) AS r CROSS JOIN unnest(%s::int[]) AS p
+               ON CONFLICT DO NOTHING""",
+            records._name,
+            rids,
+            pids,
+        )
+
+    if not hits_concurrent_rows(cr, probe(res_ids, partner_ids)):
+        return set()
+    return {(rid, pid) for rid in res_ids for pid in partner_ids if hits_concurrent_rows(cr, probe([rid], [pid]))}
