@@ -5,6 +5,7 @@ Odoo 17/19 syntax in 18 views, a model without access rights, a file the
 manifest names but nobody wrote, an incomplete Chinese translation, a layering
 violation between the addons.
 """
+
 import ast
 import csv
 import pathlib
@@ -41,9 +42,11 @@ def py_models(addon):
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 for stmt in node.body:
-                    if (isinstance(stmt, ast.Assign)
-                            and any(getattr(t, "id", None) == "_name" for t in stmt.targets)
-                            and isinstance(stmt.value, ast.Constant)):
+                    if (
+                        isinstance(stmt, ast.Assign)
+                        and any(getattr(t, "id", None) == "_name" for t in stmt.targets)
+                        and isinstance(stmt.value, ast.Constant)
+                    ):
                         names.add(stmt.value.value)
     return names
 
@@ -81,7 +84,7 @@ def test_views_use_odoo18_syntax(addon):
         assert not re.search(r"<field[^>]*\sstates=\"", text), f"{rel}: states= is gone"
         assert not re.search(r"view_mode\">[^<]*tree", text), f"{rel}: view_mode uses list"
         assert "numbercall" not in text and "doall" not in text, f"{rel}: 17.0 cron fields"
-        assert "kanban-box" not in text, f"{rel}: kanban template is t-name=\"card\""
+        assert "kanban-box" not in text, f'{rel}: kanban template is t-name="card"'
 
 
 @pytest.mark.parametrize("addon", PRESENT)
@@ -130,8 +133,9 @@ def test_translated_placeholders_match(addon):
     placeholder = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]*\}")
     for entry in polib.pofile(str(po_path)):
         if entry.msgstr:
-            assert sorted(placeholder.findall(entry.msgid)) == sorted(
-                placeholder.findall(entry.msgstr)), f"{addon}: placeholders differ in {entry.msgid!r}"
+            assert sorted(placeholder.findall(entry.msgid)) == sorted(placeholder.findall(entry.msgstr)), (
+                f"{addon}: placeholders differ in {entry.msgid!r}"
+            )
 
 
 @pytest.mark.parametrize("addon", PRESENT)

@@ -1,4 +1,5 @@
 """The ./kf script: how it finds Odoo, reads Odoo's test log and fails loudly."""
+
 import importlib.machinery
 import importlib.util
 import pathlib
@@ -60,7 +61,7 @@ def test_log_without_summary_means_no_test_ran():
 def test_missing_odoo_gives_one_clear_line(tmp_path):
     """With an interpreter that cannot import odoo, find_odoo explains why."""
     fake = tmp_path / "python-without-odoo"
-    fake.write_text(f"#!/bin/sh\nexec {sys.executable} -I -S \"$@\"\n")
+    fake.write_text(f'#!/bin/sh\nexec {sys.executable} -I -S "$@"\n')
     fake.chmod(0o755)
     version, reason = kf.find_odoo(str(fake))
     assert version is None
@@ -69,8 +70,7 @@ def test_missing_odoo_gives_one_clear_line(tmp_path):
 
 def test_run_without_odoo_exits_with_message(tmp_path):
     """`./kf run` under an interpreter lacking Odoo prints a message, not a traceback."""
-    proc = subprocess.run([sys.executable, "-I", "-S", str(ROOT / "kf"), "run"],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-I", "-S", str(ROOT / "kf"), "run"], capture_output=True, text=True)
     assert proc.returncode != 0
     assert "Odoo 18.0 is not importable" in proc.stderr
     assert "Traceback" not in proc.stderr

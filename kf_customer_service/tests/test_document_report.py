@@ -8,26 +8,39 @@ class TestDocumentReport(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.author = new_test_user(
-            cls.env, "hb_d_author", groups="kf_customer_service.group_kf_specialist",
+            cls.env,
+            "hb_d_author",
+            groups="kf_customer_service.group_kf_specialist",
             name="赵沙",
         )
         cls.customer = cls.env["res.partner"].create(
-            {"name": "上海华宇置业有限公司", "is_company": True, "kf_is_customer": True,
-             "street": "世纪大道88号", "city": "上海", "kf_specialist_id": cls.author.id}
+            {
+                "name": "上海华宇置业有限公司",
+                "is_company": True,
+                "kf_is_customer": True,
+                "street": "世纪大道88号",
+                "city": "上海",
+                "kf_specialist_id": cls.author.id,
+            }
         )
-        cls.contact = cls.env["res.partner"].create(
-            {"name": "张伟", "parent_id": cls.customer.id}
-        )
-        cls.document = cls.env["kf.customer.document"].with_user(cls.author).create(
-            {"name": "1#冷水机组维修建议", "partner_id": cls.customer.id,
-             "contact_id": cls.contact.id, "doc_type": "repair_suggestion",
-             "body": "<p>建议更换压缩机轴承。</p>"}
+        cls.contact = cls.env["res.partner"].create({"name": "张伟", "parent_id": cls.customer.id})
+        cls.document = (
+            cls.env["kf.customer.document"]
+            .with_user(cls.author)
+            .create(
+                {
+                    "name": "1#冷水机组维修建议",
+                    "partner_id": cls.customer.id,
+                    "contact_id": cls.contact.id,
+                    "doc_type": "repair_suggestion",
+                    "body": "<p>建议更换压缩机轴承。</p>",
+                }
+            )
         )
 
     def test_issue_requires_body(self):
         empty = self.env["kf.customer.document"].create(
-            {"name": "Empty", "partner_id": self.customer.id, "doc_type": "summary",
-             "body": "<p><br></p>"}
+            {"name": "Empty", "partner_id": self.customer.id, "doc_type": "summary", "body": "<p><br></p>"}
         )
         with self.assertRaises(UserError):
             empty.action_issue()
@@ -36,9 +49,7 @@ class TestDocumentReport(TransactionCase):
 
     def test_render_pdf(self):
         report = self.env.ref("kf_customer_service.report_kf_customer_document")
-        content, content_type = self.env["ir.actions.report"]._render_qweb_pdf(
-            report, self.document.ids
-        )
+        content, content_type = self.env["ir.actions.report"]._render_qweb_pdf(report, self.document.ids)
         self.assertIn(content_type, ("html", "pdf"))
         if content_type == "html":
             html = content.decode()
@@ -58,16 +69,6 @@ class TestDocumentReport(TransactionCase):
         self.assertIn(self.document.name, self.document._get_report_base_filename())
 
     def test_specialist_sees_own_documents_only(self):
-        other = new_test_user(
-            self.env, "hb_d_other", groups="kf_customer_service.group_kf_specialist"
-        )
-        self.assertFalse(
-            self.env["kf.customer.document"].with_user(other).search(
-                [("id", "=", self.document.id)]
-            )
-        )
-        self.assertTrue(
-            self.env["kf.customer.document"].with_user(self.author).search(
-                [("id", "=", self.document.id)]
-            )
-        )
+        other = new_test_user(self.env, "hb_d_other", groups="kf_customer_service.group_kf_specialist")
+        self.assertFalse(self.env["kf.customer.document"].with_user(other).search([("id", "=", self.document.id)]))
+        self.assertTrue(self.env["kf.customer.document"].with_user(self.author).search([("id", "=", self.document.id)]))

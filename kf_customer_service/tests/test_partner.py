@@ -10,24 +10,14 @@ class TestPartner(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.manager = new_test_user(
-            cls.env, "hb_manager", groups="kf_customer_service.group_kf_manager"
-        )
-        cls.spec_a = new_test_user(
-            cls.env, "hb_spec_a", groups="kf_customer_service.group_kf_specialist"
-        )
-        cls.spec_b = new_test_user(
-            cls.env, "hb_spec_b", groups="kf_customer_service.group_kf_specialist"
-        )
+        cls.manager = new_test_user(cls.env, "hb_manager", groups="kf_customer_service.group_kf_manager")
+        cls.spec_a = new_test_user(cls.env, "hb_spec_a", groups="kf_customer_service.group_kf_specialist")
+        cls.spec_b = new_test_user(cls.env, "hb_spec_b", groups="kf_customer_service.group_kf_specialist")
         cls.salesperson = new_test_user(cls.env, "hb_sales", groups="base.group_user")
-        cls.activity_type = cls.env.ref(
-            "kf_customer_service.mail_activity_type_kf_contact_customer"
-        )
+        cls.activity_type = cls.env.ref("kf_customer_service.mail_activity_type_kf_contact_customer")
 
     def _customer(self, name, **vals):
-        return self.env["res.partner"].create(
-            dict({"name": name, "is_company": True, "kf_is_customer": True}, **vals)
-        )
+        return self.env["res.partner"].create(dict({"name": name, "is_company": True, "kf_is_customer": True}, **vals))
 
     def _contact_activities(self, partners):
         return self.env["mail.activity"].search(
@@ -67,9 +57,7 @@ class TestPartner(TransactionCase):
         partner.kf_orphan_override = "auto"
         self.assertTrue(partner.kf_is_orphan)
         # Stored: searchable.
-        self.assertIn(
-            partner, self.env["res.partner"].search([("kf_is_orphan", "=", True)])
-        )
+        self.assertIn(partner, self.env["res.partner"].search([("kf_is_orphan", "=", True)]))
 
     @freeze_time("2026-03-02")
     def test_assignment_activity_once(self):
@@ -95,8 +83,10 @@ class TestPartner(TransactionCase):
         self.assertFalse(self._contact_activities(partner))
 
     def test_assignment_at_create(self):
-        partner = self.env["res.partner"].with_user(self.manager).create(
-            {"name": "Created assigned", "kf_is_customer": True, "kf_specialist_id": self.spec_a.id}
+        partner = (
+            self.env["res.partner"]
+            .with_user(self.manager)
+            .create({"name": "Created assigned", "kf_is_customer": True, "kf_specialist_id": self.spec_a.id})
         )
         self.assertEqual(self._contact_activities(partner).user_id, self.spec_a)
 
@@ -126,9 +116,7 @@ class TestPartner(TransactionCase):
     def test_counters(self):
         partner = self._customer("Counted")
         contact = self.env["res.partner"].create({"name": "Contact", "parent_id": partner.id})
-        self.env["kf.visit"].create(
-            [{"partner_id": partner.id}, {"partner_id": contact.id}]
-        )
+        self.env["kf.visit"].create([{"partner_id": partner.id}, {"partner_id": contact.id}])
         self.env["kf.wechat.group"].create({"name": "Group", "partner_id": partner.id})
         self.assertEqual(partner.kf_visit_count, 2)
         self.assertEqual(contact.kf_visit_count, 2, "Counted on the commercial partner")
@@ -154,9 +142,7 @@ class TestPartner(TransactionCase):
             )
         new = self.env["res.partner"]
         for index in range(7):
-            new |= self._customer(
-                f"New {index}", kf_grade="key" if index < 3 else "normal"
-            )
+            new |= self._customer(f"New {index}", kf_grade="key" if index < 3 else "normal")
         wizard = (
             self.env["kf.partner.assign"]
             .with_user(self.manager)
@@ -182,9 +168,7 @@ class TestPartner(TransactionCase):
         moved.user_id = self.spec_a
         wizard.action_assign()
         self.assertEqual(moved.partner_id.kf_specialist_id, self.spec_a)
-        self.assertEqual(
-            set(new.mapped("kf_specialist_id").ids), {self.spec_a.id, self.spec_b.id}
-        )
+        self.assertEqual(set(new.mapped("kf_specialist_id").ids), {self.spec_a.id, self.spec_b.id})
         self.assertEqual(len(self._contact_activities(new)), 7)
 
     def test_balance_defaults_and_access(self):

@@ -12,26 +12,22 @@ class TestVisit(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.manager = new_test_user(
-            cls.env, "hb_v_manager", groups="kf_customer_service.group_kf_manager"
-        )
-        cls.spec_a = new_test_user(
-            cls.env, "hb_v_spec_a", groups="kf_customer_service.group_kf_specialist"
-        )
-        cls.spec_b = new_test_user(
-            cls.env, "hb_v_spec_b", groups="kf_customer_service.group_kf_specialist"
-        )
+        cls.manager = new_test_user(cls.env, "hb_v_manager", groups="kf_customer_service.group_kf_manager")
+        cls.spec_a = new_test_user(cls.env, "hb_v_spec_a", groups="kf_customer_service.group_kf_specialist")
+        cls.spec_b = new_test_user(cls.env, "hb_v_spec_b", groups="kf_customer_service.group_kf_specialist")
         cls.customer_a = cls.env["res.partner"].create(
-            {"name": "Customer A", "is_company": True, "kf_is_customer": True,
-             "kf_specialist_id": cls.spec_a.id}
+            {"name": "Customer A", "is_company": True, "kf_is_customer": True, "kf_specialist_id": cls.spec_a.id}
         )
         cls.customer_b = cls.env["res.partner"].create(
-            {"name": "Customer B", "is_company": True, "kf_is_customer": True,
-             "kf_specialist_id": cls.spec_b.id}
+            {"name": "Customer B", "is_company": True, "kf_is_customer": True, "kf_specialist_id": cls.spec_b.id}
         )
         cls.visit = cls.env["kf.visit"].create(
-            {"partner_id": cls.customer_a.id, "user_id": cls.spec_a.id,
-             "visit_type": "return_visit", "channel": "phone"}
+            {
+                "partner_id": cls.customer_a.id,
+                "user_id": cls.spec_a.id,
+                "visit_type": "return_visit",
+                "channel": "phone",
+            }
         )
 
     def test_sequence_name(self):
@@ -70,9 +66,13 @@ class TestVisit(TransactionCase):
 
     def test_interest_gives_followup(self):
         visit = self.env["kf.visit"].create(
-            {"partner_id": self.customer_a.id, "user_id": self.spec_b.id,
-             "outcome": "Wants a quote for the boilers", "interest_contract": True,
-             "interest_note": "Two boilers, next spring"}
+            {
+                "partner_id": self.customer_a.id,
+                "user_id": self.spec_b.id,
+                "outcome": "Wants a quote for the boilers",
+                "interest_contract": True,
+                "interest_note": "Two boilers, next spring",
+            }
         )
         visit.action_done()
         todo = visit.activity_ids
@@ -89,12 +89,8 @@ class TestVisit(TransactionCase):
 
     @freeze_time("2026-04-15")
     def test_overdue(self):
-        late = self.env["kf.visit"].create(
-            {"partner_id": self.customer_a.id, "date_planned": "2026-04-10"}
-        )
-        future = self.env["kf.visit"].create(
-            {"partner_id": self.customer_a.id, "date_planned": "2026-04-20"}
-        )
+        late = self.env["kf.visit"].create({"partner_id": self.customer_a.id, "date_planned": "2026-04-10"})
+        future = self.env["kf.visit"].create({"partner_id": self.customer_a.id, "date_planned": "2026-04-20"})
         self.assertTrue(late.is_overdue)
         self.assertFalse(future.is_overdue)
         overdue = self.env["kf.visit"].search([("is_overdue", "=", True)])
@@ -106,8 +102,7 @@ class TestVisit(TransactionCase):
         models = dict(self.env["kf.visit"]._selection_source_models())
         self.assertIn("kf.service.contract", models)
         contract = self.env["kf.service.contract"].create(
-            {"partner_id": self.customer_a.id, "date_start": "2026-01-01",
-             "date_end": "2026-12-31"}
+            {"partner_id": self.customer_a.id, "date_start": "2026-01-01", "date_end": "2026-12-31"}
         )
         visit = self.env["kf.visit"].create(
             {"partner_id": self.customer_a.id, "source_ref": f"kf.service.contract,{contract.id}"}
@@ -127,13 +122,9 @@ class TestVisit(TransactionCase):
         self.assertFalse(visit.source_id)
 
     def test_specialist_record_rules(self):
-        visit_b = self.env["kf.visit"].create(
-            {"partner_id": self.customer_b.id, "user_id": self.spec_b.id}
-        )
+        visit_b = self.env["kf.visit"].create({"partner_id": self.customer_b.id, "user_id": self.spec_b.id})
         # spec_b plans a visit on spec_a's customer: both see it.
-        shared = self.env["kf.visit"].create(
-            {"partner_id": self.customer_a.id, "user_id": self.spec_b.id}
-        )
+        shared = self.env["kf.visit"].create({"partner_id": self.customer_a.id, "user_id": self.spec_b.id})
         visible_a = self.env["kf.visit"].with_user(self.spec_a).search([])
         self.assertIn(self.visit, visible_a)
         self.assertIn(shared, visible_a)
@@ -143,8 +134,10 @@ class TestVisit(TransactionCase):
         visible_manager = self.env["kf.visit"].with_user(self.manager).search([])
         self.assertLessEqual(self.visit | visit_b | shared, visible_manager)
         # A specialist can plan and complete visits for their customers.
-        own = self.env["kf.visit"].with_user(self.spec_a).create(
-            {"partner_id": self.customer_a.id, "outcome": "Done by phone"}
+        own = (
+            self.env["kf.visit"]
+            .with_user(self.spec_a)
+            .create({"partner_id": self.customer_a.id, "outcome": "Done by phone"})
         )
         own.action_done()
         self.assertEqual(own.state, "done")
@@ -152,8 +145,7 @@ class TestVisit(TransactionCase):
     def test_multi_company_rule(self):
         other_company = self.env["res.company"].create({"name": "Other KF Company"})
         foreign = self.env["kf.visit"].create(
-            {"partner_id": self.customer_a.id, "user_id": self.spec_a.id,
-             "company_id": other_company.id}
+            {"partner_id": self.customer_a.id, "user_id": self.spec_a.id, "company_id": other_company.id}
         )
         self.assertNotIn(foreign, self.env["kf.visit"].with_user(self.spec_a).search([]))
         self.assertNotIn(foreign, self.env["kf.visit"].with_user(self.manager).search([]))

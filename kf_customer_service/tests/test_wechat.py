@@ -7,25 +7,16 @@ class TestWechatGroup(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.owner = new_test_user(
-            cls.env, "hb_w_owner", groups="kf_customer_service.group_kf_specialist"
-        )
+        cls.owner = new_test_user(cls.env, "hb_w_owner", groups="kf_customer_service.group_kf_specialist")
         Partner = cls.env["res.partner"]
-        cls.customer = Partner.create(
-            {"name": "Tower Ltd", "is_company": True, "kf_is_customer": True}
-        )
+        cls.customer = Partner.create({"name": "Tower Ltd", "is_company": True, "kf_is_customer": True})
         cls.other_company = Partner.create({"name": "Elsewhere Ltd", "is_company": True})
         cls.stays = Partner.create({"name": "Stays", "parent_id": cls.customer.id})
         cls.archived = Partner.create({"name": "Archived", "parent_id": cls.customer.id})
-        cls.moved = Partner.create(
-            {"name": "Moved", "parent_id": cls.customer.id, "mobile": "13800000000"}
-        )
-        cls.staff = Partner.create(
-            {"name": "Colleague", "parent_id": cls.env.company.partner_id.id}
-        )
+        cls.moved = Partner.create({"name": "Moved", "parent_id": cls.customer.id, "mobile": "13800000000"})
+        cls.staff = Partner.create({"name": "Colleague", "parent_id": cls.env.company.partner_id.id})
         cls.group = cls.env["kf.wechat.group"].create(
-            {"name": "Tower service group", "partner_id": cls.customer.id,
-             "user_id": cls.owner.id}
+            {"name": "Tower service group", "partner_id": cls.customer.id, "user_id": cls.owner.id}
         )
         Member = cls.env["kf.wechat.group.member"]
         cls.m_stays, cls.m_archived, cls.m_moved, cls.m_staff, cls.m_free = Member.create(
@@ -34,24 +25,27 @@ class TestWechatGroup(TransactionCase):
                 {"group_id": cls.group.id, "partner_id": cls.archived.id},
                 {"group_id": cls.group.id, "partner_id": cls.moved.id},
                 {"group_id": cls.group.id, "partner_id": cls.staff.id, "role": "staff"},
-                {"group_id": cls.group.id, "name": "Night-shift electrician",
-                 "phone": "13700000000", "role": "other"},
+                {"group_id": cls.group.id, "name": "Night-shift electrician", "phone": "13700000000", "role": "other"},
             ]
         )
         # A second, clean group of another customer.
         cls.clean_group = cls.env["kf.wechat.group"].create(
-            {"name": "Clean group", "partner_id": cls.other_company.id,
-             "user_id": cls.owner.id,
-             "member_ids": [(0, 0, {"partner_id": cls.other_company.id})]}
+            {
+                "name": "Clean group",
+                "partner_id": cls.other_company.id,
+                "user_id": cls.owner.id,
+                "member_ids": [(0, 0, {"partner_id": cls.other_company.id})],
+            }
         )
-        cls.activity_type = cls.env.ref(
-            "kf_customer_service.mail_activity_type_kf_wechat_remove"
-        )
+        cls.activity_type = cls.env.ref("kf_customer_service.mail_activity_type_kf_wechat_remove")
 
     def _remove_activities(self, groups):
         return self.env["mail.activity"].search(
-            [("res_model", "=", "kf.wechat.group"), ("res_id", "in", groups.ids),
-             ("activity_type_id", "=", self.activity_type.id)]
+            [
+                ("res_model", "=", "kf.wechat.group"),
+                ("res_id", "in", groups.ids),
+                ("activity_type_id", "=", self.activity_type.id),
+            ]
         )
 
     def test_member_defaults_from_partner(self):
@@ -64,8 +58,9 @@ class TestWechatGroup(TransactionCase):
         self.moved.parent_id = self.other_company
         self.env["kf.wechat.group.member"]._cron_check_members()
 
-        flagged = (self.m_stays | self.m_archived | self.m_moved | self.m_staff
-                   | self.m_free).filtered(lambda m: not m.is_valid)
+        flagged = (self.m_stays | self.m_archived | self.m_moved | self.m_staff | self.m_free).filtered(
+            lambda m: not m.is_valid
+        )
         self.assertEqual(flagged, self.m_archived | self.m_moved)
         self.assertEqual(self.m_archived.invalid_reason, "Contact archived")
         self.assertEqual(self.m_moved.invalid_reason, "No longer belongs to the customer")
@@ -117,12 +112,14 @@ class TestWechatGroup(TransactionCase):
     def _queries_to_flag(self, count):
         Partner = self.env["res.partner"]
         customer = Partner.create({"name": f"Customer {count}", "is_company": True})
-        contacts = Partner.create(
-            [{"name": f"Contact {i}", "parent_id": customer.id} for i in range(count)]
-        )
+        contacts = Partner.create([{"name": f"Contact {i}", "parent_id": customer.id} for i in range(count)])
         group = self.env["kf.wechat.group"].create(
-            {"name": f"Group {count}", "partner_id": customer.id, "user_id": self.owner.id,
-             "member_ids": [(0, 0, {"partner_id": c.id}) for c in contacts]}
+            {
+                "name": f"Group {count}",
+                "partner_id": customer.id,
+                "user_id": self.owner.id,
+                "member_ids": [(0, 0, {"partner_id": c.id}) for c in contacts],
+            }
         )
         contacts.action_archive()
         self.env.flush_all()

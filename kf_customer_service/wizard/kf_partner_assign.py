@@ -34,11 +34,7 @@ class KfPartnerAssign(models.TransientModel):
     def default_get(self, fields_list):
         res = super().default_get(fields_list)
         context = self.env.context
-        if (
-            "partner_ids" in fields_list
-            and context.get("active_model") == "res.partner"
-            and context.get("active_ids")
-        ):
+        if "partner_ids" in fields_list and context.get("active_model") == "res.partner" and context.get("active_ids"):
             res["partner_ids"] = [Command.set(context["active_ids"])]
         if "partner_ids" in fields_list and not res.get("partner_ids"):
             unassigned = self.env["res.partner"].search(
@@ -120,8 +116,7 @@ class KfPartnerAssign(models.TransientModel):
             raise UserError(_("Select the customers to assign."))
         proposal = self._propose()
         self.line_ids = [Command.clear()] + [
-            Command.create({"partner_id": partner_id, "user_id": user_id})
-            for partner_id, user_id in proposal.items()
+            Command.create({"partner_id": partner_id, "user_id": user_id}) for partner_id, user_id in proposal.items()
         ]
         return self._reopen()
 
@@ -130,9 +125,7 @@ class KfPartnerAssign(models.TransientModel):
         self._check_manager()
         lines = self.line_ids.filtered("user_id")
         if not lines:
-            raise UserError(
-                _("Nothing to assign: press Balance or add assignment lines first.")
-            )
+            raise UserError(_("Nothing to assign: press Balance or add assignment lines first."))
         partner_ids_by_user = {}
         for line in lines:
             partner_ids_by_user.setdefault(line.user_id.id, []).append(line.partner_id.id)
@@ -146,9 +139,7 @@ class KfPartnerAssign(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _(
-                    "%(count)s customers assigned.", count=len(partners)
-                ),
+                "message": _("%(count)s customers assigned.", count=len(partners)),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -161,9 +152,7 @@ class KfPartnerAssignLine(models.TransientModel):
     wizard_id = fields.Many2one("kf.partner.assign", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     grade = fields.Selection(related="partner_id.kf_grade")
-    current_user_id = fields.Many2one(
-        related="partner_id.kf_specialist_id", string="Current Specialist"
-    )
+    current_user_id = fields.Many2one(related="partner_id.kf_specialist_id", string="Current Specialist")
     user_id = fields.Many2one(
         "res.users",
         string="New Specialist",
