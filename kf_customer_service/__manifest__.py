@@ -36,5 +36,4 @@
         "demo/kf_service_contract_demo.xml",
         "demo/kf_visit_demo.xml",
     ],
-    "installable": True,
 }

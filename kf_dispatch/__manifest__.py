@@ -41,5 +41,4 @@
             "kf_dispatch/static/src/js/kf_ticket_upload.js",
         ],
     },
-    "installable": True,
 }

@@ -33,5 +33,4 @@
         "demo/kf_kpi_hr_demo.xml",
         "demo/kf_kpi_demo.xml",
     ],
-    "installable": True,
 }

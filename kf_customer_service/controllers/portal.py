@@ -1,4 +1,4 @@
-from odoo import _, http
+from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 
@@ -27,22 +27,22 @@ class KfContractPortal(CustomerPortal):
 
     def _kf_contract_sortings(self):
         return {
-            "date_end": {"label": _("End Date"), "order": "date_end desc, id desc"},
-            "date_start": {"label": _("Start Date"), "order": "date_start desc, id desc"},
-            "name": {"label": _("Number"), "order": "name desc"},
-            "state": {"label": _("Status"), "order": "state, date_end desc"},
+            "date_end": {"label": request.env._("End Date"), "order": "date_end desc, id desc"},
+            "date_start": {"label": request.env._("Start Date"), "order": "date_start desc, id desc"},
+            "name": {"label": request.env._("Number"), "order": "name desc"},
+            "state": {"label": request.env._("Status"), "order": "state, date_end desc"},
         }
 
     def _kf_contract_filters(self):
         return {
-            "all": {"label": _("All"), "domain": []},
-            "running": {"label": _("Running"), "domain": [("state", "=", "running")]},
+            "all": {"label": request.env._("All"), "domain": []},
+            "running": {"label": request.env._("Running"), "domain": [("state", "=", "running")]},
             "overdue": {
-                "label": _("Payment overdue"),
+                "label": request.env._("Payment overdue"),
                 "domain": [("amount_overdue", ">", 0)],
             },
             "ended": {
-                "label": _("Ended"),
+                "label": request.env._("Ended"),
                 "domain": [("state", "in", ("expired", "renewed", "lost", "cancelled"))],
             },
         }

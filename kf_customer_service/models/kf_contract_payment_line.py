@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 
@@ -13,13 +13,12 @@ class KfContractPaymentLine(models.Model):
 
     contract_id = fields.Many2one(
         "kf.service.contract",
-        string="Contract",
         required=True,
         ondelete="cascade",
         index=True,
     )
     sequence = fields.Integer(default=10)
-    name = fields.Char(string="Description", required=True, default=lambda self: _("Instalment"))
+    name = fields.Char(string="Description", required=True, default=lambda self: self.env._("Instalment"))
     partner_id = fields.Many2one(
         related="contract_id.commercial_partner_id",
         string="Customer",
@@ -46,7 +45,7 @@ class KfContractPaymentLine(models.Model):
     amount = fields.Monetary(string="Amount Due")
     amount_received = fields.Monetary(string="Received")
     amount_residual = fields.Monetary(string="Outstanding", compute="_compute_state", store=True)
-    date_received = fields.Date(string="Date Received")
+    date_received = fields.Date()
     state = fields.Selection(
         [
             ("pending", "Pending"),
@@ -70,7 +69,6 @@ class KfContractPaymentLine(models.Model):
     )
     dunning_activity_id = fields.Many2one(
         "mail.activity",
-        string="Dunning Activity",
         copy=False,
         readonly=True,
         ondelete="set null",
@@ -100,7 +98,7 @@ class KfContractPaymentLine(models.Model):
         for line in self:
             if line.amount < 0 or line.amount_received < 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Payment line %(line)s of contract %(contract)s: amounts cannot be negative.",
                         line=line.name,
                         contract=line.contract_id.name,
@@ -114,7 +112,7 @@ class KfContractPaymentLine(models.Model):
         if received:
             line = received[0]
             raise UserError(
-                _(
+                self.env._(
                     "Payment line %(line)s of contract %(contract)s has received payments and cannot be deleted.",
                     line=line.name,
                     contract=line.contract_id.name,
@@ -138,7 +136,7 @@ class KfContractPaymentLine(models.Model):
         activities = paid.sudo().dunning_activity_id
         paid.sudo().write({"dunning_episode_date": False, "dunning_activity_id": False})
         if activities:
-            activities.action_feedback(feedback=_("Payment received."))
+            activities.action_feedback(feedback=self.env._("Payment received."))
 
     def action_register_full_payment(self):
         """Mark the selected lines as fully received today."""

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import is_html_empty
 
@@ -54,7 +54,7 @@ class KfCustomerDocument(models.Model):
         domain="[('share', '=', False)]",
         tracking=True,
     )
-    project_id = fields.Many2one("project.project", string="Project", check_company=True)
+    project_id = fields.Many2one("project.project", check_company=True)
     body = fields.Html()
     attachment_ids = fields.Many2many(
         "ir.attachment",
@@ -95,7 +95,7 @@ class KfCustomerDocument(models.Model):
         empty = self.filtered(lambda d: is_html_empty(d.body))
         if empty:
             raise UserError(
-                _(
+                self.env._(
                     "Write the body before issuing these documents: %(names)s",
                     names=", ".join(empty.mapped("name")),
                 )

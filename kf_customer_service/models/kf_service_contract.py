@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 RENEWAL_DAYS_PARAM = "kf_customer_service.renewal_days"
@@ -24,7 +24,7 @@ class KfServiceContract(models.Model):
         readonly=True,
         copy=False,
         index="trigram",
-        default=lambda self: _("New"),
+        default=lambda self: self.env._("New"),
     )
     active = fields.Boolean(default=True, tracking=True)
     partner_id = fields.Many2one(
@@ -85,7 +85,7 @@ class KfServiceContract(models.Model):
         domain="[('share', '=', False)]",
         help="Defaults to the customer's specialist.",
     )
-    project_id = fields.Many2one("project.project", string="Project", check_company=True)
+    project_id = fields.Many2one("project.project", check_company=True)
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -104,7 +104,6 @@ class KfServiceContract(models.Model):
     )
     renewal_stage_id = fields.Many2one(
         "kf.renewal.stage",
-        string="Renewal Stage",
         copy=False,
         tracking=True,
         index=True,
@@ -121,7 +120,6 @@ class KfServiceContract(models.Model):
     )
     lost_reason_id = fields.Many2one(
         "kf.renewal.lost.reason",
-        string="Lost Reason",
         copy=False,
         tracking=True,
         ondelete="restrict",
@@ -219,20 +217,21 @@ class KfServiceContract(models.Model):
             contract.days_to_end = (contract.date_end - today).days if contract.date_end else 0
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for contract in self:
             contract.access_url = f"/my/service-contracts/{contract.id}"
+        return res
 
     @api.model
     def _read_group_renewal_stage_ids(self, stages, domain):
-        return stages.search([], order=stages._order)
+        return stages.search([("active", "=", True)], order=stages._order)
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):
         for contract in self:
             if contract.date_start and contract.date_end and contract.date_end <= contract.date_start:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Contract %(name)s: the end date (%(end)s) must be after the start date (%(start)s).",
                         name=contract.name,
                         end=contract.date_end,
@@ -245,7 +244,7 @@ class KfServiceContract(models.Model):
         for contract in self:
             if contract.amount < 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Contract %(name)s: the amount cannot be negative.",
                         name=contract.name,
                     )
@@ -256,7 +255,7 @@ class KfServiceContract(models.Model):
         for contract in self:
             if contract.state == "lost" and not contract.lost_reason_id:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Contract %(name)s: give a lost reason before marking it lost.",
                         name=contract.name,
                     )
@@ -275,19 +274,19 @@ class KfServiceContract(models.Model):
         for contract in self.sudo().with_context(active_test=False):
             reasons = []
             if contract.state not in ("draft", "cancelled"):
-                reasons.append(_("its status is %(state)s", state=state_labels[contract.state]))
+                reasons.append(self.env._("its status is %(state)s", state=state_labels[contract.state]))
             if contract.payment_line_ids.filtered(
                 lambda line: line.amount_received or line.state in ("paid", "partial")
             ):
-                reasons.append(_("payments were received"))
+                reasons.append(self.env._("payments were received"))
             if contract.predecessor_id:
-                reasons.append(_("it renews %(name)s", name=contract.predecessor_id.name))
+                reasons.append(self.env._("it renews %(name)s", name=contract.predecessor_id.name))
             successor = contract.successor_id or successor_of.get(contract.id)
             if successor:
-                reasons.append(_("it was renewed by %(name)s", name=successor.name))
+                reasons.append(self.env._("it was renewed by %(name)s", name=successor.name))
             if reasons:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Contract %(name)s cannot be deleted: %(reasons)s. Archive it instead.",
                         name=contract.name,
                         reasons="; ".join(reasons),
@@ -297,10 +296,10 @@ class KfServiceContract(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == _("New"):
+            if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].with_company(
                     vals.get("company_id") or self.env.company
-                ).next_by_code("kf.service.contract") or _("New")
+                ).next_by_code("kf.service.contract") or self.env._("New")
         contracts = super().create(vals_list)
         contracts._mark_partners_as_customers()
         return contracts
@@ -328,7 +327,7 @@ class KfServiceContract(models.Model):
             without_successor = self.filtered(lambda c: not c.successor_id)
             if without_successor:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Use the Renew button to renew contract %(name)s: it creates the successor contract.",
                         name=without_successor[0].name,
                     )
@@ -336,7 +335,7 @@ class KfServiceContract(models.Model):
         elif stage.is_lost:
             if not vals.get("lost_reason_id") and self.filtered(lambda c: not c.lost_reason_id):
                 raise UserError(
-                    _(
+                    self.env._(
                         "Use the Mark Lost button to give a lost reason before "
                         "moving a contract to the stage %(stage)s.",
                         stage=stage.name,
@@ -361,7 +360,7 @@ class KfServiceContract(models.Model):
     def action_confirm(self):
         for contract in self:
             if contract.state != "draft":
-                raise UserError(_("Only draft contracts can be started (%(name)s).", name=contract.name))
+                raise UserError(self.env._("Only draft contracts can be started (%(name)s).", name=contract.name))
         today = fields.Date.context_today(self)
         running = self.filtered(lambda c: c.date_end >= today)
         running.write({"state": "running"})
@@ -370,13 +369,13 @@ class KfServiceContract(models.Model):
 
     def action_cancel(self):
         if self.filtered(lambda c: c.state in ("renewed", "lost")):
-            raise UserError(_("Renewed or lost contracts cannot be cancelled."))
+            raise UserError(self.env._("Renewed or lost contracts cannot be cancelled."))
         self.write({"state": "cancelled"})
         return True
 
     def action_set_draft(self):
         if self.filtered(lambda c: c.state != "cancelled"):
-            raise UserError(_("Only cancelled contracts can be reset to draft."))
+            raise UserError(self.env._("Only cancelled contracts can be reset to draft."))
         self.write({"state": "draft", "renewal_stage_id": False, "renewal_date_in": False})
         return True
 
@@ -386,7 +385,7 @@ class KfServiceContract(models.Model):
         successor = self.create_successor()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Successor Contract"),
+            "name": self.env._("Successor Contract"),
             "res_model": self._name,
             "res_id": successor.id,
             "view_mode": "form",
@@ -402,7 +401,7 @@ class KfServiceContract(models.Model):
         self.ensure_one()
         if self.successor_id:
             raise UserError(
-                _(
+                self.env._(
                     "Contract %(name)s was already renewed by %(successor)s.",
                     name=self.name,
                     successor=self.successor_id.name,
@@ -410,7 +409,7 @@ class KfServiceContract(models.Model):
             )
         if self.state not in ("running", "expired"):
             raise UserError(
-                _(
+                self.env._(
                     "Only running or expired contracts can be renewed (%(name)s).",
                     name=self.name,
                 )
@@ -455,10 +454,10 @@ class KfServiceContract(models.Model):
         )
         self.activity_feedback(
             [RENEWAL_ACTIVITY_XMLID],
-            feedback=_("Renewed by %(name)s", name=successor.name),
+            feedback=self.env._("Renewed by %(name)s", name=successor.name),
         )
         successor.message_post(
-            body=Markup(_("Renewal of %(link)s")) % {"link": self._get_html_link()},
+            body=Markup(self.env._("Renewal of %(link)s")) % {"link": self._get_html_link()},
             subtype_xmlid="mail.mt_note",
         )
         return successor
@@ -480,7 +479,7 @@ class KfServiceContract(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Mark as Lost"),
+            "name": self.env._("Mark as Lost"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -492,10 +491,10 @@ class KfServiceContract(models.Model):
         lost_stage = self.env["kf.renewal.stage"].search([("is_lost", "=", True)], limit=1)
         for contract in self:
             if not contract.lost_reason_id:
-                raise UserError(_("Contract %(name)s: choose a lost reason.", name=contract.name))
+                raise UserError(self.env._("Contract %(name)s: choose a lost reason.", name=contract.name))
             if contract.state in ("renewed", "cancelled"):
                 raise UserError(
-                    _(
+                    self.env._(
                         "Contract %(name)s is renewed or cancelled and cannot be lost.",
                         name=contract.name,
                     )
@@ -506,14 +505,14 @@ class KfServiceContract(models.Model):
                 "renewal_stage_id": lost_stage.id,
             }
         )
-        self.activity_feedback([RENEWAL_ACTIVITY_XMLID], feedback=_("Renewal lost"))
+        self.activity_feedback([RENEWAL_ACTIVITY_XMLID], feedback=self.env._("Renewal lost"))
         return {"type": "ir.actions.act_window_close"}
 
     def action_view_payment_lines(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Payment Schedule of %(name)s", name=self.name),
+            "name": self.env._("Payment Schedule of %(name)s", name=self.name),
             "res_model": "kf.contract.payment.line",
             "view_mode": "list,form",
             "domain": [("contract_id", "=", self.id)],

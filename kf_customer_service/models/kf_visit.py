@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 
@@ -14,7 +14,7 @@ class KfVisit(models.Model):
         required=True,
         readonly=True,
         copy=False,
-        default=lambda self: _("New"),
+        default=lambda self: self.env._("New"),
     )
     partner_id = fields.Many2one(
         "res.partner",
@@ -108,13 +108,13 @@ class KfVisit(models.Model):
         inverse="_inverse_source_ref",
         help="Document this visit follows up (contract, ticket, work order...).",
     )
-    source_model = fields.Char(string="Source Model", index=True, copy=False)
+    source_model = fields.Char(index=True, copy=False)
     source_id = fields.Integer(string="Source Record ID", index=True, copy=False)
 
     @api.model
     def _selection_source_models(self):
         """Models a visit may follow up; other addons extend this list."""
-        return [("kf.service.contract", _("Service contract"))]
+        return [("kf.service.contract", self.env._("Service contract"))]
 
     @api.depends("source_model", "source_id")
     def _compute_source_ref(self):
@@ -142,7 +142,7 @@ class KfVisit(models.Model):
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Unsupported search on overdue visits."))
+            raise UserError(self.env._("Unsupported search on overdue visits."))
         today = fields.Date.context_today(self)
         overdue = ["&", ("state", "=", "planned"), ("date_planned", "<", today)]
         if (operator == "=") == value:
@@ -154,7 +154,7 @@ class KfVisit(models.Model):
         for visit in self:
             if not 0 <= visit.score <= 5:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The satisfaction score of %(visit)s must be between 1 and 5 "
                         "(or 0 when not scored), not %(score)s.",
                         visit=visit.name,
@@ -165,15 +165,15 @@ class KfVisit(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == _("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code("kf.visit") or _("New")
+            if not vals.get("name") or vals["name"] == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("kf.visit") or self.env._("New")
         return super().create(vals_list)
 
     def action_done(self):
         missing = self.filtered(lambda v: not (v.outcome or "").strip())
         if missing:
             raise UserError(
-                _(
+                self.env._(
                     "Record the outcome before marking these visits done: %(names)s",
                     names=", ".join(missing.mapped("name")),
                 )
@@ -181,7 +181,7 @@ class KfVisit(models.Model):
         not_planned = self.filtered(lambda v: v.state != "planned")
         if not_planned:
             raise UserError(
-                _(
+                self.env._(
                     "Only planned visits can be marked done: %(names)s",
                     names=", ".join(not_planned.mapped("name")),
                 )
@@ -195,7 +195,7 @@ class KfVisit(models.Model):
         done = self.filtered(lambda v: v.state == "done")
         if done:
             raise UserError(
-                _(
+                self.env._(
                     "Visits already done cannot be cancelled: %(names)s",
                     names=", ".join(done.mapped("name")),
                 )
@@ -219,7 +219,7 @@ class KfVisit(models.Model):
                 continue
             visit.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=_(
+                summary=self.env._(
                     "Follow up maintenance contract interest of %(customer)s",
                     customer=visit.commercial_partner_id.display_name,
                 ),

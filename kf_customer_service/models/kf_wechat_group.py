@@ -1,6 +1,6 @@
 from markupsafe import Markup, escape
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 REMOVE_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_wechat_remove"
 
@@ -31,7 +31,6 @@ class KfWechatGroup(models.Model):
     )
     project_id = fields.Many2one(
         "project.project",
-        string="Project",
         tracking=True,
         check_company=True,
         help="Optional: the project this group serves.",
@@ -74,7 +73,7 @@ class KfWechatGroup(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Members to remove"),
+            "name": self.env._("Members to remove"),
             "res_model": "kf.wechat.group.member",
             "view_mode": "list,form",
             "domain": [("group_id", "=", self.id), ("is_valid", "=", False)],
@@ -122,10 +121,10 @@ class KfWechatGroup(models.Model):
                 continue
             group.sudo().activity_schedule(
                 REMOVE_ACTIVITY_XMLID,
-                summary=_("Remove invalid members from %(group)s", group=group.name),
+                summary=self.env._("Remove invalid members from %(group)s", group=group.name),
                 note=Markup("<p>%s</p><ul>%s</ul>")
                 % (
-                    escape(_("These members left the customer or were archived:")),
+                    escape(self.env._("These members left the customer or were archived:")),
                     lines,
                 ),
                 user_id=owners[group.id].id,

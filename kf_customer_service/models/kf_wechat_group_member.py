@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class KfWechatGroupMember(models.Model):
@@ -6,7 +6,7 @@ class KfWechatGroupMember(models.Model):
     _description = "WeChat Service Group Member"
     _order = "group_id, is_valid, role, name, id"
 
-    group_id = fields.Many2one("kf.wechat.group", string="Group", required=True, ondelete="cascade", index=True)
+    group_id = fields.Many2one("kf.wechat.group", required=True, ondelete="cascade", index=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(related="group_id.company_id", store=True, index=True)
     customer_id = fields.Many2one(related="group_id.commercial_partner_id", string="Customer")
@@ -35,7 +35,7 @@ class KfWechatGroupMember(models.Model):
     date_joined = fields.Date(string="Joined On", default=fields.Date.context_today)
     date_left = fields.Date(string="Left On")
     date_flagged = fields.Date(string="Flagged On", readonly=True, copy=False)
-    invalid_reason = fields.Char(string="Invalid Reason")
+    invalid_reason = fields.Char()
 
     @api.depends("partner_id")
     def _compute_name_phone(self):
@@ -49,14 +49,14 @@ class KfWechatGroupMember(models.Model):
         label = self.name
         if self.phone:
             label = f"{label} ({self.phone})"
-        return _("%(member)s: %(reason)s", member=label, reason=self.invalid_reason or "")
+        return self.env._("%(member)s: %(reason)s", member=label, reason=self.invalid_reason or "")
 
     def action_mark_invalid(self):
         self.write(
             {
                 "is_valid": False,
                 "date_flagged": fields.Date.context_today(self),
-                "invalid_reason": _("Marked invalid manually"),
+                "invalid_reason": self.env._("Marked invalid manually"),
             }
         )
         return True
@@ -106,7 +106,7 @@ class KfWechatGroupMember(models.Model):
                 {
                     "is_valid": False,
                     "date_flagged": today,
-                    "invalid_reason": _("Contact archived"),
+                    "invalid_reason": self.env._("Contact archived"),
                 }
             )
         if left:
@@ -114,7 +114,7 @@ class KfWechatGroupMember(models.Model):
                 {
                     "is_valid": False,
                     "date_flagged": today,
-                    "invalid_reason": _("No longer belongs to the customer"),
+                    "invalid_reason": self.env._("No longer belongs to the customer"),
                 }
             )
         flagged = archived | left

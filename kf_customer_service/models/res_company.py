@@ -1,4 +1,4 @@
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
 
 MANAGER_GROUP_XMLID = "kf_customer_service.group_kf_manager"
@@ -23,7 +23,7 @@ class ResCompany(models.Model):
             manager = company.kf_manager_id
             if manager and (manager.share or company not in manager.company_ids):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The customer-service manager of %(company)s must be an internal "
                         "user allowed in that company (%(user)s is not).",
                         company=company.name,

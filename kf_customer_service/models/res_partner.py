@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
@@ -182,21 +182,21 @@ class ResPartner(models.Model):
         counts = [
             (
                 self._kf_count_referencing("kf.service.contract", ["partner_id", "commercial_partner_id"]),
-                _("service contracts"),
+                self.env._("service contracts"),
             ),
             (
                 self._kf_count_referencing("kf.visit", ["partner_id", "commercial_partner_id", "contact_id"]),
-                _("visits"),
+                self.env._("visits"),
             ),
             (
                 self._kf_count_referencing("kf.wechat.group", ["partner_id", "commercial_partner_id"]),
-                _("WeChat groups"),
+                self.env._("WeChat groups"),
             ),
             (
                 self._kf_count_referencing(
                     "kf.customer.document", ["partner_id", "commercial_partner_id", "contact_id"]
                 ),
-                _("customer documents"),
+                self.env._("customer documents"),
             ),
         ]
         return [(count, what) for count, what in counts if count]
@@ -208,7 +208,7 @@ class ResPartner(models.Model):
         history = self._kf_history_counts()
         if history:
             raise UserError(
-                _(
+                self.env._(
                     "%(partners)s cannot be deleted: %(records)s refer to it. Archive it instead.",
                     partners=", ".join(self.mapped("display_name")[:5]),
                     records=", ".join(f"{count} {what}" for count, what in history),
@@ -247,7 +247,7 @@ class ResPartner(models.Model):
     def _kf_check_can_assign(self):
         if self.env.su or self.env.user.has_group("kf_customer_service.group_kf_manager"):
             return
-        raise AccessError(_("Only customer-service managers can assign customers to specialists."))
+        raise AccessError(self.env._("Only customer-service managers can assign customers to specialists."))
 
     def _kf_schedule_contact_activity(self):
         """Give each partner's specialist one "contact within 7 days" activity."""
@@ -261,8 +261,8 @@ class ResPartner(models.Model):
             partner.sudo().activity_schedule(
                 CONTACT_ACTIVITY_XMLID,
                 date_deadline=deadline,
-                summary=_("Contact new customer %(name)s", name=partner.display_name),
-                note=_(
+                summary=self.env._("Contact new customer %(name)s", name=partner.display_name),
+                note=self.env._(
                     "You are now responsible for this customer: contact them within %(days)s days.",
                     days=CONTACT_DELAY_DAYS,
                 ),
@@ -305,7 +305,7 @@ class ResPartner(models.Model):
         commercial = self.commercial_partner_id
         action.update(
             {
-                "name": _("Contracts of %(name)s", name=self.display_name),
+                "name": self.env._("Contracts of %(name)s", name=self.display_name),
                 "domain": [("commercial_partner_id", "=", commercial.id)],
                 "context": {"default_partner_id": commercial.id},
             }
@@ -315,12 +315,16 @@ class ResPartner(models.Model):
     def action_view_kf_visits(self):
         return self._kf_customer_action(
             "kf.visit",
-            _("Visits of %(name)s", name=self.display_name),
+            self.env._("Visits of %(name)s", name=self.display_name),
             view_mode="list,calendar,kanban,form",
         )
 
     def action_view_kf_wechat_groups(self):
-        return self._kf_customer_action("kf.wechat.group", _("WeChat Groups of %(name)s", name=self.display_name))
+        return self._kf_customer_action(
+            "kf.wechat.group", self.env._("WeChat Groups of %(name)s", name=self.display_name)
+        )
 
     def action_view_kf_documents(self):
-        return self._kf_customer_action("kf.customer.document", _("Documents of %(name)s", name=self.display_name))
+        return self._kf_customer_action(
+            "kf.customer.document", self.env._("Documents of %(name)s", name=self.display_name)
+        )

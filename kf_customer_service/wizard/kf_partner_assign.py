@@ -1,4 +1,4 @@
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 SPECIALIST_GROUP = "kf_customer_service.group_kf_specialist"
@@ -54,7 +54,7 @@ class KfPartnerAssign(models.TransientModel):
 
     def _check_manager(self):
         if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only customer-service managers can assign customers."))
+            raise AccessError(self.env._("Only customer-service managers can assign customers."))
 
     def _reopen(self):
         return {
@@ -63,7 +63,7 @@ class KfPartnerAssign(models.TransientModel):
             "res_id": self.id,
             "view_mode": "form",
             "target": "new",
-            "name": _("Assign Customers"),
+            "name": self.env._("Assign Customers"),
         }
 
     def _current_load(self):
@@ -111,9 +111,9 @@ class KfPartnerAssign(models.TransientModel):
         self.ensure_one()
         self._check_manager()
         if not self.specialist_ids:
-            raise UserError(_("Select at least one specialist to balance over."))
+            raise UserError(self.env._("Select at least one specialist to balance over."))
         if not self.partner_ids:
-            raise UserError(_("Select the customers to assign."))
+            raise UserError(self.env._("Select the customers to assign."))
         proposal = self._propose()
         self.line_ids = [Command.clear()] + [
             Command.create({"partner_id": partner_id, "user_id": user_id}) for partner_id, user_id in proposal.items()
@@ -125,7 +125,7 @@ class KfPartnerAssign(models.TransientModel):
         self._check_manager()
         lines = self.line_ids.filtered("user_id")
         if not lines:
-            raise UserError(_("Nothing to assign: press Balance or add assignment lines first."))
+            raise UserError(self.env._("Nothing to assign: press Balance or add assignment lines first."))
         partner_ids_by_user = {}
         for line in lines:
             partner_ids_by_user.setdefault(line.user_id.id, []).append(line.partner_id.id)
@@ -139,7 +139,7 @@ class KfPartnerAssign(models.TransientModel):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _("%(count)s customers assigned.", count=len(partners)),
+                "message": self.env._("%(count)s customers assigned.", count=len(partners)),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

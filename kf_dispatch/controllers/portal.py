@@ -2,7 +2,7 @@ import binascii
 import os
 import re
 
-from odoo import _, http
+from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 from odoo.tools import is_html_empty, plaintext2html
@@ -107,17 +107,17 @@ class KfDispatchPortal(CustomerPortal):
 
     def _kf_order_sortings(self):
         return {
-            "date": {"label": _("Planned Date"), "order": "date_planned_start desc, id desc"},
-            "name": {"label": _("Number"), "order": "name desc"},
-            "state": {"label": _("Status"), "order": "state, date_planned_start desc, id desc"},
+            "date": {"label": request.env._("Planned Date"), "order": "date_planned_start desc, id desc"},
+            "name": {"label": request.env._("Number"), "order": "name desc"},
+            "state": {"label": request.env._("Status"), "order": "state, date_planned_start desc, id desc"},
         }
 
     def _kf_order_filters(self):
         return {
-            "all": {"label": _("All"), "domain": []},
-            "open": {"label": _("In progress"), "domain": [("state", "in", OPEN_ORDER_STATES)]},
-            "done": {"label": _("Waiting for your acceptance"), "domain": [("state", "=", "done")]},
-            "closed": {"label": _("Accepted"), "domain": [("state", "=", "closed")]},
+            "all": {"label": request.env._("All"), "domain": []},
+            "open": {"label": request.env._("In progress"), "domain": [("state", "in", OPEN_ORDER_STATES)]},
+            "done": {"label": request.env._("Waiting for your acceptance"), "domain": [("state", "=", "done")]},
+            "closed": {"label": request.env._("Accepted"), "domain": [("state", "=", "closed")]},
         }
 
     @http.route(["/my/kf-orders", "/my/kf-orders/page/<int:page>"], type="http", auth="user", website=True)
@@ -180,14 +180,14 @@ class KfDispatchPortal(CustomerPortal):
         try:
             order_sudo = self._document_check_access("kf.dispatch.order", order_id, access_token=access_token)
         except (AccessError, MissingError):
-            return {"error": _("Invalid work order.")}
+            return {"error": request.env._("Invalid work order.")}
         if order_sudo.state != "done":
-            return {"error": _("This work order is not waiting for your acceptance.")}
+            return {"error": request.env._("This work order is not waiting for your acceptance.")}
         name = (name or "").strip()
         if not name:
-            return {"error": _("Please enter your name.")}
+            return {"error": request.env._("Please enter your name.")}
         if not signature:
-            return {"error": _("Please sign to accept the work order.")}
+            return {"error": request.env._("Please sign to accept the work order.")}
         if not request.env.user._is_public():
             # posted and tracked in the name of the customer, not of OdooBot
             order_sudo = request.env["kf.dispatch.order"].sudo().browse(order_sudo.id)
@@ -195,7 +195,7 @@ class KfDispatchPortal(CustomerPortal):
             with request.env.cr.savepoint():
                 order_sudo.action_portal_accept(name, signature)
         except (TypeError, ValueError, binascii.Error):
-            return {"error": _("Invalid signature data.")}
+            return {"error": request.env._("Invalid signature data.")}
         except (UserError, ValidationError) as error:
             return {"error": str(error)}
         return {
@@ -211,16 +211,16 @@ class KfDispatchPortal(CustomerPortal):
 
     def _kf_ticket_sortings(self):
         return {
-            "date": {"label": _("Newest"), "order": "date_received desc, id desc"},
-            "name": {"label": _("Number"), "order": "name desc"},
-            "stage": {"label": _("Stage"), "order": "stage_id, date_received desc, id desc"},
+            "date": {"label": request.env._("Newest"), "order": "date_received desc, id desc"},
+            "name": {"label": request.env._("Number"), "order": "name desc"},
+            "stage": {"label": request.env._("Stage"), "order": "stage_id, date_received desc, id desc"},
         }
 
     def _kf_ticket_filters(self):
         return {
-            "all": {"label": _("All"), "domain": []},
-            "open": {"label": _("Open"), "domain": [("is_closed", "=", False)]},
-            "closed": {"label": _("Closed"), "domain": [("is_closed", "=", True)]},
+            "all": {"label": request.env._("All"), "domain": []},
+            "open": {"label": request.env._("Open"), "domain": [("is_closed", "=", False)]},
+            "closed": {"label": request.env._("Closed"), "domain": [("is_closed", "=", True)]},
         }
 
     @http.route(["/my/kf-tickets", "/my/kf-tickets/page/<int:page>"], type="http", auth="user", website=True)
@@ -324,13 +324,13 @@ class KfDispatchPortal(CustomerPortal):
         extensions = [f".{part.strip()}" for part in parts[1:]]
         executable = next((ext for ext in reversed(extensions) if ext in EXECUTABLE_EXTENSIONS), None)
         if executable:
-            return _(
+            return request.env._(
                 "The file %(name)s was refused: executable files and scripts (%(extension)s) cannot be uploaded.",
                 name=name,
                 extension=executable,
             )
         if not extensions or extensions[-1] not in ALLOWED_EXTENSIONS:
-            return _(
+            return request.env._(
                 "The file %(name)s was refused: only these types of files can be uploaded: %(extensions)s.",
                 name=name,
                 extensions=", ".join(ext.lstrip(".") for ext in ALLOWED_EXTENSIONS),
@@ -345,14 +345,18 @@ class KfDispatchPortal(CustomerPortal):
             if not upload.filename:
                 continue
             filename = self._kf_clean_upload_name(upload.filename)
-            error = self._kf_upload_name_error(filename) if filename else _("A file without a name was refused.")
+            error = (
+                self._kf_upload_name_error(filename)
+                if filename
+                else request.env._("A file without a name was refused.")
+            )
             if error:
                 errors.append(error)
                 continue
             content = upload.read(MAX_UPLOAD_SIZE + 1)
             if len(content) > MAX_UPLOAD_SIZE:
                 errors.append(
-                    _(
+                    request.env._(
                         "The file %(name)s is too large: each file may be at most %(size)s MB.",
                         name=filename,
                         size=MAX_UPLOAD_SIZE // (1024 * 1024),
@@ -361,7 +365,7 @@ class KfDispatchPortal(CustomerPortal):
                 continue
             if content.startswith(EXECUTABLE_SIGNATURES):
                 errors.append(
-                    _(
+                    request.env._(
                         "The file %(name)s was refused: its content is a program or a script.",
                         name=filename,
                     )
@@ -383,21 +387,23 @@ class KfDispatchPortal(CustomerPortal):
         }
         errors = []
         if not form["subject"]:
-            errors.append(_("Please enter a subject."))
+            errors.append(request.env._("Please enter a subject."))
         if form["ticket_type"] not in dict(self._kf_ticket_types()):
-            errors.append(_("Please choose the type of your request."))
+            errors.append(request.env._("Please choose the type of your request."))
         project = request.env["project.project"]
         if form["project_id"]:
             projects = self._kf_ticket_projects()
             project = projects.filtered(lambda p: str(p.id) == form["project_id"])
             if not project:
-                errors.append(_("Please choose one of your projects."))
+                errors.append(request.env._("Please choose one of your projects."))
         files, file_errors = self._kf_ticket_read_files()
         errors += file_errors
         if errors:
             if files or file_errors:
                 errors.append(
-                    _("For your safety the browser does not keep the chosen files: please select them again.")
+                    request.env._(
+                        "For your safety the browser does not keep the chosen files: please select them again."
+                    )
                 )
             return request.render("kf_dispatch.portal_kf_ticket_new", self._kf_ticket_form_values(form, errors))
 

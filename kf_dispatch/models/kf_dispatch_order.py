@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 ACK_HOURS_PARAM = "kf_dispatch.ack_hours"
@@ -50,7 +50,7 @@ class KfDispatchOrder(models.Model):
         required=True,
         readonly=True,
         copy=False,
-        default=lambda self: _("New"),
+        default=lambda self: self.env._("New"),
     )
     active = fields.Boolean(default=True)
     partner_id = fields.Many2one(
@@ -70,7 +70,6 @@ class KfDispatchOrder(models.Model):
     )
     contract_id = fields.Many2one(
         "kf.service.contract",
-        string="Contract",
         tracking=True,
         index=True,
         check_company=True,
@@ -78,7 +77,6 @@ class KfDispatchOrder(models.Model):
     )
     project_id = fields.Many2one(
         "project.project",
-        string="Project",
         required=True,
         tracking=True,
         index=True,
@@ -86,7 +84,6 @@ class KfDispatchOrder(models.Model):
     )
     task_id = fields.Many2one(
         "project.task",
-        string="Task",
         groups="base.group_user",
         tracking=True,
         check_company=True,
@@ -199,13 +196,11 @@ class KfDispatchOrder(models.Model):
         help="Where the paper original is filed (cabinet, binder...).",
     )
     certificate_complete = fields.Boolean(
-        string="Certificate Complete",
         groups="base.group_user",
         compute="_compute_certificate_complete",
         store=True,
     )
     customer_signature = fields.Image(
-        string="Customer Signature",
         copy=False,
         attachment=True,
         max_width=1024,
@@ -215,7 +210,6 @@ class KfDispatchOrder(models.Model):
     customer_signed_on = fields.Datetime(string="Signed On", readonly=True, copy=False, tracking=True)
     # escalation
     dispatch_escalated = fields.Boolean(
-        string="Dispatch Escalated",
         groups="base.group_user",
         readonly=True,
         copy=False,
@@ -229,7 +223,6 @@ class KfDispatchOrder(models.Model):
         help="Set by the escalation scan when the order was not acknowledged in time.",
     )
     overdue_escalated = fields.Boolean(
-        string="Overdue Escalated",
         groups="base.group_user",
         readonly=True,
         copy=False,
@@ -288,7 +281,7 @@ class KfDispatchOrder(models.Model):
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Unsupported search on overdue work orders."))
+            raise UserError(self.env._("Unsupported search on overdue work orders."))
         overdue = [
             "&",
             ("state", "in", OPEN_STATES),
@@ -299,13 +292,14 @@ class KfDispatchOrder(models.Model):
         return ["!", *overdue]
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for order in self:
             order.access_url = f"/my/kf-orders/{order.id}"
+        return res
 
     def _get_report_base_filename(self):
         self.ensure_one()
-        return _("Work Order %(name)s", name=self.name)
+        return self.env._("Work Order %(name)s", name=self.name)
 
     @api.onchange("project_id")
     def _onchange_project_id(self):
@@ -336,7 +330,7 @@ class KfDispatchOrder(models.Model):
         for order in self:
             if order.certificate_paper_archived and not (order.certificate_paper_location or "").strip():
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Work order %(name)s: say where the paper original of the acceptance certificate is archived.",
                         name=order.name,
                     )
@@ -350,12 +344,12 @@ class KfDispatchOrder(models.Model):
         for order in self.filtered(lambda o: closing or o.state == "closed"):
             missing = []
             if not order.certificate_attachment_ids:
-                missing.append(_("certificate attachment"))
+                missing.append(self.env._("certificate attachment"))
             if not order.certificate_date:
-                missing.append(_("acceptance date"))
+                missing.append(self.env._("acceptance date"))
             if missing:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Work order %(name)s cannot be closed without the customer's acceptance "
                         "certificate (missing: %(missing)s).",
                         name=order.name,
@@ -371,8 +365,8 @@ class KfDispatchOrder(models.Model):
                 if system or vals.get("state", "draft") != "draft":
                     self._raise_system_fields(system or {"state"})
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == _("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code("kf.dispatch.order") or _("New")
+            if not vals.get("name") or vals["name"] == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("kf.dispatch.order") or self.env._("New")
         orders = super().create(vals_list)
         for order in orders:
             if order.certificate_attachment_ids:
@@ -390,7 +384,7 @@ class KfDispatchOrder(models.Model):
                 if moving:
                     action = STATE_ACTIONS.get(vals["state"])
                     if not action:
-                        raise UserError(_("Unknown work order state: %(state)s", state=vals["state"]))
+                        raise UserError(self.env._("Unknown work order state: %(state)s", state=vals["state"]))
                     getattr(moving, action)()
                 return res
         res = super().write(vals)
@@ -404,7 +398,7 @@ class KfDispatchOrder(models.Model):
     def _raise_system_fields(self, fnames):
         labels = ", ".join(sorted(self._fields[fname].get_description(self.env)["string"] for fname in fnames))
         raise AccessError(
-            _("These work order fields are set by the system and cannot be changed: %(fields)s", fields=labels)
+            self.env._("These work order fields are set by the system and cannot be changed: %(fields)s", fields=labels)
         )
 
     def _check_user_write(self, vals):
@@ -423,7 +417,7 @@ class KfDispatchOrder(models.Model):
         own = self.filtered(lambda o: o.user_id == user and o.state != "draft")
         if own:
             raise AccessError(
-                _(
+                self.env._(
                     "Work orders %(names)s are yours: a manager changes their planned dates, executor or archiving.",
                     names=", ".join(own.mapped("name")),
                 )
@@ -442,7 +436,7 @@ class KfDispatchOrder(models.Model):
         wrong = self.filtered(lambda o: o.state not in allowed)
         if wrong:
             raise UserError(
-                _(
+                self.env._(
                     "%(action)s is not possible for work orders %(names)s in their current state.",
                     action=action_label,
                     names=", ".join(wrong.mapped("name")),
@@ -462,12 +456,12 @@ class KfDispatchOrder(models.Model):
         return missing
 
     def action_dispatch(self):
-        self._check_state(("draft",), _("Dispatching"))
+        self._check_state(("draft",), self.env._("Dispatching"))
         for order in self:
             missing = order._get_dispatch_missing_fields()
             if missing:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Work order %(name)s cannot be dispatched, these fields are missing: %(fields)s",
                         name=order.name,
                         fields=", ".join(missing),
@@ -492,11 +486,11 @@ class KfDispatchOrder(models.Model):
                 order.activity_schedule(
                     "kf_dispatch.mail_activity_type_kf_dispatch_execute",
                     date_deadline=max(deadline, fields.Date.context_today(order)),
-                    summary=_("Execute work order %(name)s", name=order.name),
+                    summary=self.env._("Execute work order %(name)s", name=order.name),
                     note=order.work_content,
                     user_id=executors[order.id].id,
                 )
-            body = Markup("<p>%s</p>") % _(
+            body = Markup("<p>%s</p>") % self.env._(
                 "Work order dispatched to %(user)s. Please acknowledge it and start on time.",
                 user=order.user_id.name,
             )
@@ -511,12 +505,12 @@ class KfDispatchOrder(models.Model):
         return True
 
     def action_acknowledge(self):
-        self._check_state(("dispatched",), _("Acknowledging"))
+        self._check_state(("dispatched",), self.env._("Acknowledging"))
         self._write_state({"state": "accepted", "date_acknowledged": fields.Datetime.now()})
         return True
 
     def action_start(self):
-        self._check_state(("dispatched", "accepted"), _("Starting"))
+        self._check_state(("dispatched", "accepted"), self.env._("Starting"))
         now = fields.Datetime.now()
         for order in self:
             vals = {"state": "in_progress", "date_start": order.date_start or now}
@@ -526,11 +520,11 @@ class KfDispatchOrder(models.Model):
         return True
 
     def action_done(self):
-        self._check_state(("accepted", "in_progress"), _("Completing"))
+        self._check_state(("accepted", "in_progress"), self.env._("Completing"))
         missing = self.filtered(lambda o: not (o.completion_note or "").strip())
         if missing:
             raise UserError(
-                _(
+                self.env._(
                     "Write the completion note before marking these work orders done: %(names)s",
                     names=", ".join(missing.mapped("name")),
                 )
@@ -542,7 +536,7 @@ class KfDispatchOrder(models.Model):
             )
         self.activity_feedback(
             ["kf_dispatch.mail_activity_type_kf_dispatch_execute"],
-            feedback=_("Work order done."),
+            feedback=self.env._("Work order done."),
         )
         self._schedule_callback_activity()
         template = self.env.ref("kf_dispatch.mail_template_kf_dispatch_order_done", raise_if_not_found=False)
@@ -581,7 +575,7 @@ class KfDispatchOrder(models.Model):
             order.activity_schedule(
                 "kf_dispatch.mail_activity_type_kf_dispatch_callback",
                 date_deadline=today,
-                summary=_(
+                summary=self.env._(
                     "Call %(customer)s back about work order %(name)s",
                     customer=order.partner_id.display_name,
                     name=order.name,
@@ -592,13 +586,13 @@ class KfDispatchOrder(models.Model):
     def action_close(self):
         """Closed once the customer accepted it; the acceptance certificate is
         checked by the model (``_check_certificate_to_close``)."""
-        self._check_state(("done",), _("Closing"))
+        self._check_state(("done",), self.env._("Closing"))
         self._check_certificate_to_close(closing=True)
         self._write_state({"state": "closed", "date_closed": fields.Datetime.now()})
         return True
 
     def action_cancel(self):
-        self._check_state(("draft", "dispatched", "accepted", "in_progress"), _("Cancelling"))
+        self._check_state(("draft", "dispatched", "accepted", "in_progress"), self.env._("Cancelling"))
         self._check_not_own_order()
         self._write_state({"state": "cancelled"})
         self.activity_unlink(
@@ -610,7 +604,7 @@ class KfDispatchOrder(models.Model):
         return True
 
     def action_reset_draft(self):
-        self._check_state(("cancelled",), _("Resetting to draft"))
+        self._check_state(("cancelled",), self.env._("Resetting to draft"))
         self._check_not_own_order()
         self._write_state(
             {
@@ -633,7 +627,7 @@ class KfDispatchOrder(models.Model):
         own = self.filtered(lambda o: o.user_id == user)
         if own or not user.has_group("kf_customer_service.group_kf_clerk"):
             raise AccessError(
-                _(
+                self.env._(
                     "Only a dispatcher who does not execute them can cancel or reset work orders: %(names)s",
                     names=", ".join((own or self).mapped("name")),
                 )
@@ -645,14 +639,14 @@ class KfDispatchOrder(models.Model):
         Call it on a record the caller has checked the portal user may access."""
         self.ensure_one()
         if self.state != "done":
-            raise UserError(_("Only a completed work order can be accepted."))
+            raise UserError(self.env._("Only a completed work order can be accepted."))
         signed_by = (signed_by or "").strip()
         if not signed_by or not signature:
-            raise UserError(_("Your name and signature are required to accept the work order."))
+            raise UserError(self.env._("Your name and signature are required to accept the work order."))
         now = fields.Datetime.now()
         attachment = self.env["ir.attachment"].create(
             {
-                "name": _("Acceptance %(name)s signed by %(who)s.png", name=self.name, who=signed_by),
+                "name": self.env._("Acceptance %(name)s signed by %(who)s.png", name=self.name, who=signed_by),
                 "datas": signature,
                 "res_model": self._name,
                 "res_id": self.id,
@@ -669,7 +663,7 @@ class KfDispatchOrder(models.Model):
             }
         )
         self.message_post(
-            body=_("Work order accepted and signed by %(who)s on the customer portal.", who=signed_by),
+            body=self.env._("Work order accepted and signed by %(who)s on the customer portal.", who=signed_by),
             attachment_ids=attachment.ids,
         )
         self.action_close()
@@ -737,7 +731,7 @@ class KfDispatchOrder(models.Model):
         )
         for order in undispatched:
             reasons.setdefault(order, []).append(
-                _("Work order %(name)s is still not dispatched at its planned start", name=order.name)
+                self.env._("Work order %(name)s is still not dispatched at its planned start", name=order.name)
             )
         undispatched.sudo().write({"dispatch_escalated": True})
         late_ack = self.browse()
@@ -751,7 +745,7 @@ class KfDispatchOrder(models.Model):
             )
         for order in late_ack:
             reasons.setdefault(order, []).append(
-                _(
+                self.env._(
                     "Work order %(name)s not acknowledged by %(user)s within %(hours)s working hours",
                     name=order.name,
                     user=order.user_id.name,
@@ -769,7 +763,9 @@ class KfDispatchOrder(models.Model):
             limit=limit,
         )
         for order in overdue:
-            reasons.setdefault(order, []).append(_("Work order %(name)s is past its planned end", name=order.name))
+            reasons.setdefault(order, []).append(
+                self.env._("Work order %(name)s is past its planned end", name=order.name)
+            )
         overdue.sudo().write({"overdue_escalated": True})
         if reasons:
             activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_dispatch_escalation")
@@ -820,7 +816,7 @@ class KfDispatchOrder(models.Model):
                 "user_id": order.user_id.id,
                 "company_id": order.company_id.id,
                 "date": fields.Date.context_today(self),
-                "description": _(
+                "description": self.env._(
                     "Work order %(name)s was not completed by its planned end %(end)s.",
                     name=order.name,
                     end=fields.Datetime.to_string(order.date_planned_end),

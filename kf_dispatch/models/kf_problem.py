@@ -1,4 +1,4 @@
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 MANAGER_GROUP = "kf_customer_service.group_kf_manager"
@@ -35,7 +35,7 @@ class KfProblem(models.Model):
         required=True,
         readonly=True,
         copy=False,
-        default=lambda self: _("New"),
+        default=lambda self: self.env._("New"),
     )
     active = fields.Boolean(default=True, tracking=True)
     problem_type = fields.Selection(
@@ -61,9 +61,9 @@ class KfProblem(models.Model):
         store=True,
         index=True,
     )
-    project_id = fields.Many2one("project.project", string="Project", tracking=True, index=True, check_company=True)
+    project_id = fields.Many2one("project.project", tracking=True, index=True, check_company=True)
     order_id = fields.Many2one("kf.dispatch.order", string="Work Order", tracking=True, index=True, check_company=True)
-    ticket_id = fields.Many2one("kf.ticket", string="Ticket", tracking=True, index=True, check_company=True)
+    ticket_id = fields.Many2one("kf.ticket", tracking=True, index=True, check_company=True)
     user_id = fields.Many2one(
         "res.users",
         string="Responsible",
@@ -74,7 +74,7 @@ class KfProblem(models.Model):
     )
     description = fields.Text()
     cause = fields.Text(string="Root Cause")
-    corrective_action = fields.Text(string="Corrective Action")
+    corrective_action = fields.Text()
     evidence_attachment_ids = fields.Many2many(
         "ir.attachment",
         "kf_problem_evidence_rel",
@@ -94,9 +94,9 @@ class KfProblem(models.Model):
     )
     date_confirmed = fields.Date(string="Confirmed On", readonly=True, copy=False)
     date_resolved = fields.Date(string="Resolved On", readonly=True, copy=False)
-    void_reason = fields.Text(string="Void Reason", readonly=True, copy=False, tracking=True)
-    voided_by_id = fields.Many2one("res.users", string="Voided By", readonly=True, copy=False, tracking=True)
-    voided_on = fields.Datetime(string="Voided On", readonly=True, copy=False)
+    void_reason = fields.Text(readonly=True, copy=False, tracking=True)
+    voided_by_id = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
+    voided_on = fields.Datetime(readonly=True, copy=False)
     company_id = fields.Many2one(
         "res.company",
         required=True,
@@ -130,7 +130,7 @@ class KfProblem(models.Model):
         for problem in self:
             if problem.state in COUNTED_STATES and not problem.evidence_attachment_ids:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Problem %(name)s counts in the appraisal: it needs at least one piece of evidence.",
                         name=problem.name,
                     )
@@ -141,7 +141,7 @@ class KfProblem(models.Model):
         kept = self.filtered(lambda p: p.state != "draft")
         if kept:
             raise UserError(
-                _(
+                self.env._(
                     "Only draft problems can be deleted; void or archive the others: %(names)s",
                     names=", ".join(kept.mapped("name")),
                 )
@@ -154,7 +154,7 @@ class KfProblem(models.Model):
                 system = SYSTEM_FIELDS.intersection(key for key, value in vals.items() if value and value != "draft")
                 if system:
                     self._raise_system_fields(system)
-        new = _("New")
+        new = self.env._("New")
         to_number = [vals for vals in vals_list if not vals.get("name") or vals["name"] == new]
         if to_number:
             # look the sequence up once for the batch (the scans create many)
@@ -183,7 +183,7 @@ class KfProblem(models.Model):
 
     def _raise_system_fields(self, fnames):
         labels = ", ".join(sorted(self._fields[fname].get_description(self.env)["string"] for fname in fnames))
-        raise AccessError(_("These problem fields change through the buttons only: %(fields)s", fields=labels))
+        raise AccessError(self.env._("These problem fields change through the buttons only: %(fields)s", fields=labels))
 
     def _check_user_write(self, vals):
         """Rules of a user's write (the actions and the system write as
@@ -207,7 +207,9 @@ class KfProblem(models.Model):
             if problem.state == "draft":
                 if problem.user_id == user and not is_manager and {"user_id", "active"}.intersection(vals):
                     raise AccessError(
-                        _("Problem %(name)s counts against you: you cannot reassign or archive it.", name=problem.name)
+                        self.env._(
+                            "Problem %(name)s counts against you: you cannot reassign or archive it.", name=problem.name
+                        )
                     )
                 continue
             if is_manager:
@@ -216,7 +218,7 @@ class KfProblem(models.Model):
                 forbidden = locked
             if forbidden or (evidence_removed and not is_manager):
                 raise AccessError(
-                    _(
+                    self.env._(
                         "Problem %(name)s is %(state)s: a customer-service manager voids or reassigns it, "
                         "with a reason; evidence can only be added.",
                         name=problem.name,
@@ -234,12 +236,12 @@ class KfProblem(models.Model):
         not_draft = self.filtered(lambda p: p.state != "draft")
         if not_draft:
             raise UserError(
-                _("Only draft problems can be confirmed: %(names)s", names=", ".join(not_draft.mapped("name")))
+                self.env._("Only draft problems can be confirmed: %(names)s", names=", ".join(not_draft.mapped("name")))
             )
         no_evidence = self.filtered(lambda p: not p.evidence_attachment_ids)
         if no_evidence:
             raise UserError(
-                _(
+                self.env._(
                     "Attach at least one piece of evidence before confirming: %(names)s",
                     names=", ".join(no_evidence.mapped("name")),
                 )
@@ -252,7 +254,7 @@ class KfProblem(models.Model):
         not_confirmed = self.filtered(lambda p: p.state != "confirmed")
         if not_confirmed:
             raise UserError(
-                _(
+                self.env._(
                     "Only confirmed problems can be resolved: %(names)s",
                     names=", ".join(not_confirmed.mapped("name")),
                 )
@@ -268,7 +270,7 @@ class KfProblem(models.Model):
         not_voided = self.filtered(lambda p: p.state != "voided")
         if not_voided:
             raise UserError(
-                _(
+                self.env._(
                     "Only voided problems can be reset to draft: %(names)s",
                     names=", ".join(not_voided.mapped("name")),
                 )
@@ -288,11 +290,11 @@ class KfProblem(models.Model):
     def _check_manager_not_appraised(self):
         user = self.env.user
         if not user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only a customer-service manager can void, reassign or reset problems."))
+            raise AccessError(self.env._("Only a customer-service manager can void, reassign or reset problems."))
         own = self.filtered(lambda p: p.user_id == user)
         if own:
             raise AccessError(
-                _(
+                self.env._(
                     "These problems count against you: another customer-service manager must decide on them: %(names)s",
                     names=", ".join(own.mapped("name")),
                 )
@@ -304,11 +306,13 @@ class KfProblem(models.Model):
         a voided problem no longer counts in the appraisal."""
         reason = (reason or "").strip()
         if not reason:
-            raise UserError(_("Say why the problem is voided."))
+            raise UserError(self.env._("Say why the problem is voided."))
         self._check_manager_not_appraised()
         voided = self.filtered(lambda p: p.state == "voided")
         if voided:
-            raise UserError(_("These problems are already voided: %(names)s", names=", ".join(voided.mapped("name"))))
+            raise UserError(
+                self.env._("These problems are already voided: %(names)s", names=", ".join(voided.mapped("name")))
+            )
         self.sudo().write(
             {
                 "state": "voided",
@@ -319,7 +323,7 @@ class KfProblem(models.Model):
         )
         for problem in self:
             problem.message_post(
-                body=_("Problem voided by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
+                body=self.env._("Problem voided by %(user)s: %(reason)s", user=self.env.user.name, reason=reason)
             )
         return True
 
@@ -328,13 +332,13 @@ class KfProblem(models.Model):
         reason in the chatter."""
         reason = (reason or "").strip()
         if not reason or not user:
-            raise UserError(_("Choose the person and say why the problem is reassigned."))
+            raise UserError(self.env._("Choose the person and say why the problem is reassigned."))
         self._check_manager_not_appraised()
         for problem in self:
             previous = problem.user_id
             problem.sudo().user_id = user
             problem.message_post(
-                body=_(
+                body=self.env._(
                     "Problem reassigned by %(user)s from %(old)s to %(new)s: %(reason)s",
                     user=self.env.user.name,
                     old=previous.name or "-",
@@ -345,10 +349,10 @@ class KfProblem(models.Model):
         return True
 
     def action_open_void(self):
-        return self._open_wizard("kf.problem.void", _("Void Problem"))
+        return self._open_wizard("kf.problem.void", self.env._("Void Problem"))
 
     def action_open_reassign(self):
-        return self._open_wizard("kf.problem.reassign", _("Reassign Problem"))
+        return self._open_wizard("kf.problem.reassign", self.env._("Reassign Problem"))
 
     def _open_wizard(self, model, name):
         self.ensure_one()

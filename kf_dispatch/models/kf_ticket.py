@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
 from .kf_ticket_sla import TICKET_TYPES
@@ -55,7 +55,7 @@ class KfTicket(models.Model):
         readonly=True,
         copy=False,
         index="trigram",
-        default=lambda self: _("New"),
+        default=lambda self: self.env._("New"),
     )
     subject = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
@@ -114,10 +114,9 @@ class KfTicket(models.Model):
     )
     phone = fields.Char()
     description = fields.Html(sanitize_style=True)
-    project_id = fields.Many2one("project.project", string="Project", tracking=True, check_company=True)
+    project_id = fields.Many2one("project.project", tracking=True, check_company=True)
     contract_id = fields.Many2one(
         "kf.service.contract",
-        string="Contract",
         tracking=True,
         check_company=True,
         domain="[('partner_id', 'child_of', commercial_partner_id)]",
@@ -153,7 +152,6 @@ class KfTicket(models.Model):
     )
     stage_id = fields.Many2one(
         "kf.ticket.stage",
-        string="Stage",
         tracking=True,
         index=True,
         copy=False,
@@ -256,7 +254,7 @@ class KfTicket(models.Model):
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
-        return stages.search([], order="sequence, id")
+        return stages.search([("active", "=", True)], order="sequence, id")
 
     def _compute_order_count(self):
         groups = self.env["kf.dispatch.order"]._read_group([("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"])
@@ -284,9 +282,10 @@ class KfTicket(models.Model):
             ticket.survey_url = answer.get_start_url() if answer else False
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for ticket in self:
             ticket.access_url = f"/my/kf-tickets/{ticket.id}"
+        return res
 
     def _is_major_complaint(self):
         self.ensure_one()
@@ -345,8 +344,8 @@ class KfTicket(models.Model):
         if not self.env.su:
             self._check_system_fields({key for vals in vals_list for key, value in vals.items() if value})
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == _("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code("kf.ticket") or _("New")
+            if not vals.get("name") or vals["name"] == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("kf.ticket") or self.env._("New")
             if vals.get("partner_id") and not vals.get("user_id"):
                 partner = self.env["res.partner"].browse(vals["partner_id"])
                 specialist = partner.commercial_partner_id.kf_specialist_id
@@ -400,7 +399,7 @@ class KfTicket(models.Model):
         if system:
             labels = ", ".join(sorted(self._fields[fname].get_description(self.env)["string"] for fname in system))
             raise AccessError(
-                _("These ticket fields are set by the system and cannot be changed: %(fields)s", fields=labels)
+                self.env._("These ticket fields are set by the system and cannot be changed: %(fields)s", fields=labels)
             )
 
     def _check_user_write(self, vals):
@@ -412,14 +411,14 @@ class KfTicket(models.Model):
         self._check_system_fields(vals)
         if "needs_triage" in vals and not vals["needs_triage"] and not vals.get("partner_id"):
             if any(not ticket.partner_id for ticket in self):
-                raise UserError(_("A ticket leaves triage when its customer is set."))
+                raise UserError(self.env._("A ticket leaves triage when its customer is set."))
         user = self.env.user
         is_manager = user.has_group(MANAGER_GROUP)
         if "manager_review_note" in vals and (
             not is_manager or any(t.manager_reviewed or t.user_id == user for t in self)
         ):
             raise AccessError(
-                _(
+                self.env._(
                     "Only a customer-service manager who does not handle the ticket writes the review note, "
                     "before the review."
                 )
@@ -443,7 +442,7 @@ class KfTicket(models.Model):
                     locked.add(ticket)
         if locked:
             raise AccessError(
-                _(
+                self.env._(
                     "Only a customer-service manager can change the handler, type, priority, archiving or "
                     "reception date of breached, closed or major tickets: %(names)s",
                     names=", ".join(t.name for t in locked),
@@ -479,8 +478,8 @@ class KfTicket(models.Model):
         triage."""
         values = dict(custom_values or {})
         email_from = msg_dict.get("email_from") or ""
-        values.setdefault("name", _("New"))
-        values.setdefault("subject", msg_dict.get("subject") or _("No Subject"))
+        values.setdefault("name", self.env._("New"))
+        values.setdefault("subject", msg_dict.get("subject") or self.env._("No Subject"))
         values.setdefault("description", msg_dict.get("body"))
         values.setdefault("channel", "email")
         values.setdefault("email_from", email_from)
@@ -610,10 +609,12 @@ class KfTicket(models.Model):
         for ticket in self:
             if ticket.contact_id and ticket.contact_id.email:
                 ticket._message_add_suggested_recipient(
-                    recipients, partner=ticket.contact_id, reason=_("Contact Person")
+                    recipients, partner=ticket.contact_id, reason=self.env._("Contact Person")
                 )
             elif ticket.email_from:
-                ticket._message_add_suggested_recipient(recipients, email=ticket.email_from, reason=_("E-mail"))
+                ticket._message_add_suggested_recipient(
+                    recipients, email=ticket.email_from, reason=self.env._("E-mail")
+                )
         return recipients
 
     # ------------------------------------------------------------------
@@ -627,7 +628,7 @@ class KfTicket(models.Model):
         missing = self.filtered(lambda t: not (t.resolution or "").strip())
         if missing:
             raise UserError(
-                _(
+                self.env._(
                     "Write the resolution before resolving these tickets: %(names)s",
                     names=", ".join(missing.mapped("name")),
                 )
@@ -639,7 +640,7 @@ class KfTicket(models.Model):
             unreviewed = self.filtered(lambda t: t._is_major_complaint() and not t.sudo().manager_reviewed)
             if unreviewed:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Major complaints must be reviewed by the customer-service manager before closing: %(names)s",
                         names=", ".join(unreviewed.mapped("name")),
                     )
@@ -655,7 +656,7 @@ class KfTicket(models.Model):
         )
         if missing:
             raise UserError(
-                _(
+                self.env._(
                     "Complaints and repairs close after their return visit is done; without it, a "
                     "customer-service manager must waive the visit and say why: %(names)s",
                     names=", ".join(missing.mapped("name")),
@@ -667,11 +668,13 @@ class KfTicket(models.Model):
         handle: what counts against a person is never decided by them."""
         user = self.env.user
         if not user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only a customer-service manager can review complaints or waive return visits."))
+            raise AccessError(
+                self.env._("Only a customer-service manager can review complaints or waive return visits.")
+            )
         own = self.filtered(lambda t: t.user_id == user)
         if own:
             raise AccessError(
-                _(
+                self.env._(
                     "You handle these tickets: another customer-service manager must review them or waive "
                     "their return visit: %(names)s",
                     names=", ".join(own.mapped("name")),
@@ -689,7 +692,9 @@ class KfTicket(models.Model):
         self._check_can_resolve()
         closed = self.filtered("is_closed")
         if closed:
-            raise UserError(_("These tickets are already closed: %(names)s", names=", ".join(closed.mapped("name"))))
+            raise UserError(
+                self.env._("These tickets are already closed: %(names)s", names=", ".join(closed.mapped("name")))
+            )
         now = fields.Datetime.now()
         template = self.env.ref("kf_dispatch.mail_template_kf_ticket_resolved", raise_if_not_found=False)
         for ticket in self:
@@ -719,7 +724,7 @@ class KfTicket(models.Model):
                     "date_planned": due_local,
                     "user_id": (self.user_id or self.env.user).id,
                     "company_id": self.company_id.id,
-                    "purpose": _(
+                    "purpose": self.env._(
                         "Return visit after resolution of ticket %(name)s: %(subject)s\n%(resolution)s",
                         name=self.name,
                         subject=self.subject,
@@ -735,7 +740,7 @@ class KfTicket(models.Model):
             visit.activity_schedule(
                 "mail.mail_activity_data_call",
                 date_deadline=due_local,
-                summary=_("Return visit for ticket %(name)s", name=self.name),
+                summary=self.env._("Return visit for ticket %(name)s", name=self.name),
                 user_id=caller.id,
             )
         self.sudo().visit_id = visit
@@ -752,10 +757,12 @@ class KfTicket(models.Model):
                 if reviewer:
                     ticket.activity_schedule(
                         "kf_dispatch.mail_activity_type_kf_ticket_review",
-                        summary=_("Review major complaint %(name)s before closing", name=ticket.name),
+                        summary=self.env._("Review major complaint %(name)s before closing", name=ticket.name),
                         user_id=reviewer.id,
                     )
-                ticket.message_post(body=_("Return visit done; the complaint waits for the manager's review to close."))
+                ticket.message_post(
+                    body=self.env._("Return visit done; the complaint waits for the manager's review to close.")
+                )
                 continue
             ticket._do_close(closed_stage)
 
@@ -819,7 +826,7 @@ class KfTicket(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Waive the Return Visit"),
+            "name": self.env._("Waive the Return Visit"),
             "res_model": "kf.ticket.visit.waiver",
             "view_mode": "form",
             "views": [(False, "form")],
@@ -834,7 +841,7 @@ class KfTicket(models.Model):
         (cancelled when it is a duplicate or withdrawn)."""
         reasons = dict(self._fields["visit_waiver_reason"]._description_selection(self.env))
         if reason not in reasons:
-            raise UserError(_("Choose why the return visit is waived."))
+            raise UserError(self.env._("Choose why the return visit is waived."))
         self._check_manager_not_handler()
         self.sudo().write(
             {
@@ -846,7 +853,7 @@ class KfTicket(models.Model):
         )
         for ticket in self:
             ticket.message_post(
-                body=_(
+                body=self.env._(
                     "Return visit waived by %(user)s: %(reason)s. %(note)s",
                     user=self.env.user.name,
                     reason=reasons[reason],
@@ -879,7 +886,7 @@ class KfTicket(models.Model):
                     "default_priority": "1" if self.priority == "2" else "0",
                     "default_contact_name": self.contact_id.name,
                     "default_contact_phone": self.phone or self.contact_id.mobile or self.contact_id.phone,
-                    "default_work_content": _(
+                    "default_work_content": self.env._(
                         "%(name)s %(subject)s\n%(description)s",
                         name=self.name,
                         subject=self.subject,

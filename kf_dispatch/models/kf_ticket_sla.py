@@ -13,7 +13,7 @@ class KfTicketSla(models.Model):
     _description = "Ticket Reply SLA"
     _order = "company_id, ticket_type"
 
-    ticket_type = fields.Selection(TICKET_TYPES, string="Ticket Type", required=True)
+    ticket_type = fields.Selection(TICKET_TYPES, required=True)
     company_id = fields.Many2one(
         "res.company",
         required=True,

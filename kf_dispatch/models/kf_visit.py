@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import api, models
 
 
 class KfVisit(models.Model):
@@ -6,7 +6,11 @@ class KfVisit(models.Model):
 
     @api.model
     def _selection_source_models(self):
-        return [*super()._selection_source_models(), ("kf.ticket", _("Ticket")), ("kf.dispatch.order", _("Work order"))]
+        return [
+            *super()._selection_source_models(),
+            ("kf.ticket", self.env._("Ticket")),
+            ("kf.dispatch.order", self.env._("Work order")),
+        ]
 
     def _on_visit_done(self):
         res = super()._on_visit_done()

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 
 
 class ProjectProject(models.Model):
@@ -24,7 +24,7 @@ class ProjectProject(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("kf_dispatch.kf_dispatch_order_action")
         action.update(
             {
-                "name": _("Work Orders of %(name)s", name=self.display_name),
+                "name": self.env._("Work Orders of %(name)s", name=self.display_name),
                 "domain": [("project_id", "=", self.id)],
                 "context": {"default_project_id": self.id, "default_partner_id": self.partner_id.id},
             }

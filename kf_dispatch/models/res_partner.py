@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 
 
 class ResPartner(models.Model):
@@ -32,12 +32,12 @@ class ResPartner(models.Model):
         counts = [
             (
                 self._kf_count_referencing("kf.ticket", ["partner_id", "commercial_partner_id", "contact_id"]),
-                _("tickets"),
+                self.env._("tickets"),
             ),
-            (self._kf_count_referencing("kf.problem", ["partner_id", "commercial_partner_id"]), _("problems")),
+            (self._kf_count_referencing("kf.problem", ["partner_id", "commercial_partner_id"]), self.env._("problems")),
             (
                 self._kf_count_referencing("kf.dispatch.order", ["partner_id", "commercial_partner_id"]),
-                _("work orders"),
+                self.env._("work orders"),
             ),
         ]
         return super()._kf_history_counts() + [(count, what) for count, what in counts if count]
@@ -58,11 +58,11 @@ class ResPartner(models.Model):
     def action_view_kf_dispatch_orders(self):
         return self._kf_dispatch_action(
             "kf_dispatch.kf_dispatch_order_action",
-            _("Work Orders of %(name)s", name=self.commercial_partner_id.display_name),
+            self.env._("Work Orders of %(name)s", name=self.commercial_partner_id.display_name),
         )
 
     def action_view_kf_tickets(self):
         return self._kf_dispatch_action(
             "kf_dispatch.kf_ticket_action",
-            _("Tickets of %(name)s", name=self.commercial_partner_id.display_name),
+            self.env._("Tickets of %(name)s", name=self.commercial_partner_id.display_name),
         )

@@ -5,7 +5,7 @@ class KfProblemReassign(models.TransientModel):
     _name = "kf.problem.reassign"
     _description = "Reassign a Problem"
 
-    problem_id = fields.Many2one("kf.problem", string="Problem", required=True, ondelete="cascade")
+    problem_id = fields.Many2one("kf.problem", required=True, ondelete="cascade")
     user_id = fields.Many2one("res.users", string="New Responsible", required=True, domain="[('share', '=', False)]")
     reason = fields.Text(required=True)
 

@@ -5,7 +5,7 @@ class KfProblemVoid(models.TransientModel):
     _name = "kf.problem.void"
     _description = "Void a Problem"
 
-    problem_id = fields.Many2one("kf.problem", string="Problem", required=True, ondelete="cascade")
+    problem_id = fields.Many2one("kf.problem", required=True, ondelete="cascade")
     reason = fields.Text(required=True)
 
     def action_confirm(self):

@@ -7,7 +7,7 @@ class KfTicketVisitWaiver(models.TransientModel):
     _name = "kf.ticket.visit.waiver"
     _description = "Waive the Return Visit of a Ticket"
 
-    ticket_id = fields.Many2one("kf.ticket", string="Ticket", required=True, ondelete="cascade")
+    ticket_id = fields.Many2one("kf.ticket", required=True, ondelete="cascade")
     reason = fields.Selection(VISIT_WAIVER_REASONS, required=True)
     note = fields.Text()
 

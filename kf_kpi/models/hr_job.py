@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -58,7 +58,7 @@ class HrJob(models.Model):
         for job in self:
             if job.kf_planned_headcount < 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The planned headcount of position %(position)s cannot be negative.",
                         position=job.name,
                     )

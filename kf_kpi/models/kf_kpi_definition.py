@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
@@ -80,18 +80,24 @@ class KfKpiDefinition(models.Model):
     def _check_values(self):
         for definition in self:
             if definition.weight < 0:
-                raise ValidationError(_("The weight of KPI %(code)s cannot be negative.", code=definition.code))
+                raise ValidationError(
+                    self.env._("The weight of KPI %(code)s cannot be negative.", code=definition.code)
+                )
             if definition.target < 0:
-                raise ValidationError(_("The target of KPI %(code)s cannot be negative.", code=definition.code))
+                raise ValidationError(
+                    self.env._("The target of KPI %(code)s cannot be negative.", code=definition.code)
+                )
             if definition.unit == "percent" and definition.target > 100:
                 raise ValidationError(
-                    _("The target of KPI %(code)s is a percentage: at most 100.", code=definition.code)
+                    self.env._("The target of KPI %(code)s is a percentage: at most 100.", code=definition.code)
                 )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
         if self.env["kf.kpi.sheet.line"].sudo().search_count([("definition_id", "in", self.ids)], limit=1):
-            raise ValidationError(_("This KPI is used in appraisal sheets: archive it instead of deleting it."))
+            raise ValidationError(
+                self.env._("This KPI is used in appraisal sheets: archive it instead of deleting it.")
+            )
 
     def _kf_score(self, actual, has_data):
         """(met, score) of an actual figure against this KPI's target. A met

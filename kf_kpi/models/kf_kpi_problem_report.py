@@ -26,12 +26,12 @@ class KfKpiProblemReport(models.Model):
         string="Type",
         readonly=True,
     )
-    problem_id = fields.Many2one("kf.problem", string="Problem", readonly=True)
+    problem_id = fields.Many2one("kf.problem", readonly=True)
     user_id = fields.Many2one("res.users", string="Employee", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    project_id = fields.Many2one("project.project", string="Project", readonly=True)
+    project_id = fields.Many2one("project.project", readonly=True)
     order_id = fields.Many2one("kf.dispatch.order", string="Work Order", readonly=True)
-    ticket_id = fields.Many2one("kf.ticket", string="Ticket", readonly=True)
+    ticket_id = fields.Many2one("kf.ticket", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     state = fields.Selection(
         [("confirmed", "Confirmed"), ("resolved", "Resolved")],

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 import pytz
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
@@ -143,7 +143,7 @@ class KfKpiSheet(models.Model):
     met_count = fields.Integer(string="KPIs Met", compute="_compute_totals", store=True)
     line_count = fields.Integer(string="KPIs Measured", compute="_compute_totals", store=True)
     date_computed = fields.Datetime(string="Computed On", readonly=True)
-    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True, tracking=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
     date_approved = fields.Datetime(string="Approved On", readonly=True, tracking=True)
     note = fields.Text(string="Manager's Comment", tracking=True)
 
@@ -163,7 +163,7 @@ class KfKpiSheet(models.Model):
     @api.depends("date_from", "scope", "user_id")
     def _compute_name(self):
         for sheet in self:
-            who = sheet.user_id.name if sheet.scope == "employee" else _("Customer Service Department")
+            who = sheet.user_id.name if sheet.scope == "employee" else self.env._("Customer Service Department")
             month = sheet.date_from.strftime("%Y-%m") if sheet.date_from else ""
             sheet.name = f"{month} {who or ''}".strip()
 
@@ -200,7 +200,7 @@ class KfKpiSheet(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su and any(set(vals) & self.SYSTEM_FIELDS for vals in vals_list):
-            raise AccessError(_("Appraisal sheets are created by the KPI computation."))
+            raise AccessError(self.env._("Appraisal sheets are created by the KPI computation."))
         return super().create(vals_list)
 
     def write(self, vals):
@@ -210,11 +210,13 @@ class KfKpiSheet(models.Model):
         fnames = set(vals) - self.FROZEN_FREE_FIELDS
         if fnames and any(sheet.state == "approved" for sheet in self):
             if not (self.env.su and self.env.context.get("kf_kpi_sheet_reopen")):
-                raise UserError(_("An approved appraisal sheet is frozen: it cannot be changed."))
+                raise UserError(self.env._("An approved appraisal sheet is frozen: it cannot be changed."))
         if not self.env.su and fnames:
             if fnames & self.SYSTEM_FIELDS:
                 raise AccessError(
-                    _("The status, approval and figures of an appraisal sheet are set by the server, not written.")
+                    self.env._(
+                        "The status, approval and figures of an appraisal sheet are set by the server, not written."
+                    )
                 )
             if "note" in fnames:
                 self._check_comment_author()
@@ -222,22 +224,24 @@ class KfKpiSheet(models.Model):
 
     def _check_comment_author(self):
         if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only a customer-service manager can comment appraisal sheets."))
+            raise AccessError(self.env._("Only a customer-service manager can comment appraisal sheets."))
         own = self.filtered(lambda sheet: sheet.user_id == self.env.user)
         if own:
             raise AccessError(
-                _("Nobody comments their own appraisal sheet: %(names)s.", names=", ".join(own.mapped("name")))
+                self.env._("Nobody comments their own appraisal sheet: %(names)s.", names=", ".join(own.mapped("name")))
             )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_approved(self):
         if any(sheet.state == "approved" for sheet in self):
-            raise UserError(_("An approved appraisal sheet cannot be deleted."))
+            raise UserError(self.env._("An approved appraisal sheet cannot be deleted."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_user(self):
         if not self.env.su:
-            raise AccessError(_("Appraisal sheets are created and replaced by the KPI computation, not deleted."))
+            raise AccessError(
+                self.env._("Appraisal sheets are created and replaced by the KPI computation, not deleted.")
+            )
 
     def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
         """Two transactions may subscribe the same partner at the same time:
@@ -259,14 +263,14 @@ class KfKpiSheet(models.Model):
         the department's are a director's to approve."""
         user = self.env.user
         if not user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only a customer-service manager can approve appraisal sheets."))
+            raise AccessError(self.env._("Only a customer-service manager can approve appraisal sheets."))
         for sheet in self:
             if sheet.user_id == user:
-                raise AccessError(_("Nobody approves their own appraisal sheet: %(name)s.", name=sheet.name))
+                raise AccessError(self.env._("Nobody approves their own appraisal sheet: %(name)s.", name=sheet.name))
             needs_director = sheet.scope == "department" or (sheet.user_id and sheet.user_id.has_group(MANAGER_GROUP))
             if needs_director and not user.has_group(DIRECTOR_GROUP):
                 raise AccessError(
-                    _(
+                    self.env._(
                         "The appraisal sheet %(name)s is a manager's or the department's: a director approves it.",
                         name=sheet.name,
                     )
@@ -275,7 +279,7 @@ class KfKpiSheet(models.Model):
     def action_approve(self):
         to_approve = self.filtered(lambda s: s.state == "draft")
         if not to_approve:
-            raise UserError(_("These appraisal sheets are already approved."))
+            raise UserError(self.env._("These appraisal sheets are already approved."))
         to_approve._check_approver()
         to_approve.check_access("write")
         to_approve.sudo().write(
@@ -287,27 +291,27 @@ class KfKpiSheet(models.Model):
         """Unfreeze approved sheets (a director, not on their own sheet, with
         a reason that goes to the chatter)."""
         if not self.env.user.has_group(DIRECTOR_GROUP):
-            raise AccessError(_("Only a customer-service director can reopen an approved appraisal sheet."))
+            raise AccessError(self.env._("Only a customer-service director can reopen an approved appraisal sheet."))
         reason = (reason or "").strip()
         if not reason:
-            raise UserError(_("Give the reason for reopening the appraisal sheet."))
+            raise UserError(self.env._("Give the reason for reopening the appraisal sheet."))
         if any(sheet.state != "approved" for sheet in self):
-            raise UserError(_("Only approved appraisal sheets can be reopened."))
+            raise UserError(self.env._("Only approved appraisal sheets can be reopened."))
         own = self.filtered(lambda sheet: sheet.user_id == self.env.user)
         if own:
-            raise AccessError(_("Nobody reopens their own appraisal sheet: %(name)s.", name=own[0].name))
+            raise AccessError(self.env._("Nobody reopens their own appraisal sheet: %(name)s.", name=own[0].name))
         self.check_access("write")
         self.sudo().with_context(kf_kpi_sheet_reopen=True).write(
             {"state": "draft", "approved_by_id": False, "date_approved": False}
         )
         for sheet in self:
-            sheet.message_post(body=_("Appraisal sheet reopened: %(reason)s", reason=reason))
+            sheet.message_post(body=self.env._("Appraisal sheet reopened: %(reason)s", reason=reason))
         return True
 
     def action_open_reopen_wizard(self):
         return {
             "type": "ir.actions.act_window",
-            "name": _("Reopen Appraisal Sheet"),
+            "name": self.env._("Reopen Appraisal Sheet"),
             "res_model": "kf.kpi.sheet.reopen",
             "view_mode": "form",
             "target": "new",
@@ -318,7 +322,7 @@ class KfKpiSheet(models.Model):
         approved = self.filtered(lambda s: s.state == "approved")
         if approved:
             raise UserError(
-                _(
+                self.env._(
                     "Approved appraisal sheets are frozen and cannot be recomputed: %(names)s",
                     names=", ".join(approved.mapped("name")),
                 )
@@ -363,7 +367,7 @@ class KfKpiSheet(models.Model):
         untouched; draft sheets get their lines replaced. Each KPI is one or two
         grouped queries over the month, whatever the number of records."""
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(_("Only a customer-service manager can compute appraisal sheets."))
+            raise AccessError(self.env._("Only a customer-service manager can compute appraisal sheets."))
         company = company or self.env.company
         date_from = (date_from or fields.Date.context_today(self)) + relativedelta(day=1)
         users = self._appraised_users(company)
@@ -436,7 +440,7 @@ class KfKpiSheet(models.Model):
         month's until they are approved. Idempotent: sheets are unique per
         employee and month, draft lines are replaced."""
         today = fields.Date.context_today(self)
-        companies = self.env["res.company"].sudo().search([])
+        companies = self.env["res.company"].sudo().search([("active", "=", True)])
         for company in companies:
             if not self._appraised_users(company):
                 continue

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .kf_kpi_definition import DIRECTIONS, FAMILIES, UNITS
@@ -51,7 +51,7 @@ class KfKpiSheetLine(models.Model):
     @api.depends("actual", "target", "unit", "direction", "has_data")
     def _compute_display(self):
         for line in self:
-            line.actual_display = line._format_value(line.actual) if line.has_data else _("No data")
+            line.actual_display = line._format_value(line.actual) if line.has_data else self.env._("No data")
             sign = "≥" if line.direction == "ge" else "≤"
             line.target_display = f"{sign} {line._format_value(line.target)}"
 
@@ -60,7 +60,7 @@ class KfKpiSheetLine(models.Model):
             return f"{value:.1f}%"
         if self.unit == "days":
             days = f"{value:.0f}"
-            return _("%(days)s days", days=days)
+            return self.env._("%(days)s days", days=days)
         if self.unit == "count":
             return f"{value:.0f}"
         return f"{value:,.2f}"
@@ -68,13 +68,13 @@ class KfKpiSheetLine(models.Model):
     # -------------------------------------------------------------- freeze
     def _check_sheet_draft(self):
         if any(line.sheet_id.state == "approved" for line in self):
-            raise UserError(_("An approved appraisal sheet is frozen: its KPIs cannot be changed."))
+            raise UserError(self.env._("An approved appraisal sheet is frozen: its KPIs cannot be changed."))
 
     def _check_computed_by_server(self):
         """The figures are the computation's (which runs as superuser), never
         typed in: a user never creates, changes or deletes a KPI line."""
         if not self.env.su:
-            raise AccessError(_("KPI lines are computed by the server; they cannot be edited."))
+            raise AccessError(self.env._("KPI lines are computed by the server; they cannot be edited."))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -112,7 +112,7 @@ class KfKpiSheetLine(models.Model):
         model, domain = self._kf_drilldown()
         return {
             "type": "ir.actions.act_window",
-            "name": _("%(kpi)s — %(sheet)s", kpi=self.definition_id.name, sheet=self.sheet_id.name),
+            "name": self.env._("%(kpi)s — %(sheet)s", kpi=self.definition_id.name, sheet=self.sheet_id.name),
             "res_model": model,
             "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],

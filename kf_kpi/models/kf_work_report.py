@@ -2,7 +2,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -66,7 +66,7 @@ class KfWorkReport(models.Model):
     )
     date_due = fields.Date(string="Due Date", compute="_compute_date_due", store=True, index=True)
     body = fields.Html(string="Content", sanitize_style=True)
-    plan = fields.Html(string="Plan", sanitize_style=True, help="Plan for the next period (monthly report).")
+    plan = fields.Html(sanitize_style=True, help="Plan for the next period (monthly report).")
     state = fields.Selection(
         [("draft", "Draft"), ("submitted", "Submitted"), ("reviewed", "Reviewed")],
         default="draft",
@@ -77,7 +77,7 @@ class KfWorkReport(models.Model):
         readonly=True,
     )
     date_submitted = fields.Datetime(string="Submitted On", readonly=True, copy=False, tracking=True)
-    on_time = fields.Boolean(string="On Time", compute="_compute_on_time", store=True)
+    on_time = fields.Boolean(compute="_compute_on_time", store=True)
     is_late = fields.Boolean(string="Overdue", compute="_compute_is_late", search="_search_is_late")
     reviewer_id = fields.Many2one("res.users", string="Reviewed By", readonly=True, copy=False, tracking=True)
     date_reviewed = fields.Datetime(string="Reviewed On", readonly=True, copy=False)
@@ -160,7 +160,7 @@ class KfWorkReport(models.Model):
                 or vals.get("state", "draft") != "draft"
             ):
                 raise AccessError(
-                    _("A work report starts as a draft: its submission and review are recorded by the server.")
+                    self.env._("A work report starts as a draft: its submission and review are recorded by the server.")
                 )
             if vals.get("date") and vals.get("report_type"):
                 day = fields.Date.to_date(vals["date"])
@@ -176,36 +176,42 @@ class KfWorkReport(models.Model):
             self._check_user_write(set(vals))
         if (CONTENT_FIELDS | PERIOD_FIELDS | {"review_comment"}) & set(vals):
             if any(report.state == "reviewed" for report in self):
-                raise UserError(_("A reviewed report can no longer be changed."))
+                raise UserError(self.env._("A reviewed report can no longer be changed."))
         return super().write(vals)
 
     def _check_user_write(self, fnames):
         if fnames & SYSTEM_FIELDS:
             raise AccessError(
-                _(
+                self.env._(
                     "The status, submission time and reviewer of a work report are set by the Submit and Review "
                     "buttons, not written directly."
                 )
             )
         if fnames & PERIOD_FIELDS:
-            raise AccessError(_("The type, period and author of a work report cannot be changed once created."))
+            raise AccessError(
+                self.env._("The type, period and author of a work report cannot be changed once created.")
+            )
         if fnames & CONTENT_FIELDS and any(report.state != "draft" for report in self):
-            raise UserError(_("A submitted report can no longer be changed; the reviewer can return it to you."))
+            raise UserError(
+                self.env._("A submitted report can no longer be changed; the reviewer can return it to you.")
+            )
         if "review_comment" in fnames:
             self._check_reviewer()
 
     def _check_reviewer(self):
         """A manager reviews the reports of others, never their own."""
         if not self.env.user.has_group("kf_customer_service.group_kf_manager"):
-            raise AccessError(_("Only a customer-service manager can review reports."))
+            raise AccessError(self.env._("Only a customer-service manager can review reports."))
         own = self.filtered(lambda report: report.user_id == self.env.user)
         if own:
-            raise AccessError(_("Nobody reviews their own report: %(names)s.", names=", ".join(own.mapped("name"))))
+            raise AccessError(
+                self.env._("Nobody reviews their own report: %(names)s.", names=", ".join(own.mapped("name")))
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_submitted(self):
         if any(report.state != "draft" for report in self):
-            raise UserError(_("A submitted report cannot be deleted."))
+            raise UserError(self.env._("A submitted report cannot be deleted."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_late_own(self):
@@ -219,7 +225,7 @@ class KfWorkReport(models.Model):
             not self.env.user.has_group("kf_customer_service.group_kf_manager") or self.env.user in late.user_id
         ):
             raise AccessError(
-                _(
+                self.env._(
                     "An overdue report can only be deleted by a manager: %(names)s.",
                     names=", ".join(late.mapped("name")),
                 )
@@ -243,11 +249,13 @@ class KfWorkReport(models.Model):
     def action_submit(self):
         for report in self:
             if report.state != "draft":
-                raise UserError(_("Report %(name)s is already submitted.", name=report.name))
+                raise UserError(self.env._("Report %(name)s is already submitted.", name=report.name))
             if report.user_id != self.env.user and not self.env.user.has_group("kf_customer_service.group_kf_manager"):
-                raise UserError(_("Only the author can submit report %(name)s.", name=report.name))
+                raise UserError(self.env._("Only the author can submit report %(name)s.", name=report.name))
             if not report.body or not report.body.striptags().strip():
-                raise UserError(_("Write the report before submitting it: %(name)s is empty.", name=report.name))
+                raise UserError(
+                    self.env._("Write the report before submitting it: %(name)s is empty.", name=report.name)
+                )
         self.check_access("write")
         # the submission time is the server's clock, never the user's
         self.sudo().write({"state": "submitted", "date_submitted": fields.Datetime.now()})
@@ -257,7 +265,7 @@ class KfWorkReport(models.Model):
     def action_review(self):
         self._check_reviewer()
         if any(report.state != "submitted" for report in self):
-            raise UserError(_("Only submitted reports can be reviewed."))
+            raise UserError(self.env._("Only submitted reports can be reviewed."))
         self.check_access("write")
         self.sudo().write({"state": "reviewed", "reviewer_id": self.env.uid, "date_reviewed": fields.Datetime.now()})
         return True
@@ -266,7 +274,7 @@ class KfWorkReport(models.Model):
         """Send a submitted report back to its author (the comment says why)."""
         self._check_reviewer()
         if any(report.state != "submitted" for report in self):
-            raise UserError(_("Only submitted reports can be returned to their author."))
+            raise UserError(self.env._("Only submitted reports can be returned to their author."))
         self.check_access("write")
         self.sudo().write({"state": "draft", "date_submitted": False})
         return True
@@ -324,7 +332,7 @@ class KfWorkReport(models.Model):
         Sheet = self.env["kf.kpi.sheet"]
         Report = self.sudo()
         advisory_xact_lock(self.env.cr, (self._name, "_cron_report_reminders"))
-        for company in self.env["res.company"].sudo().search([]):
+        for company in self.env["res.company"].sudo().search([("active", "=", True)]):
             users = Sheet._appraised_users(company)
             if not users:
                 continue

@@ -1,6 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, fields, models
+from odoo import fields, models
 
 
 class KfKpiCompute(models.TransientModel):
@@ -22,7 +22,7 @@ class KfKpiCompute(models.TransientModel):
         self.env["kf.kpi.sheet"].compute_month(date_from, self.company_id)
         return {
             "type": "ir.actions.act_window",
-            "name": _("Appraisal Sheets %(month)s", month=date_from.strftime("%Y-%m")),
+            "name": self.env._("Appraisal Sheets %(month)s", month=date_from.strftime("%Y-%m")),
             "res_model": "kf.kpi.sheet",
             "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],

@@ -13,7 +13,7 @@ class KfKpiExport(models.TransientModel):
 
     month = fields.Date(
         required=True,
-        default=_default_month,
+        default=lambda self: self._default_month(),
         help="Any day of the month to export; the whole month is exported.",
     )
     report = fields.Selection(
