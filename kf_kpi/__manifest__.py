@@ -11,6 +11,7 @@
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/kf_kpi_security.xml",
+        "security/kf_kpi_report_security.xml",
         "security/ir.model.access.csv",
         "data/kf_kpi_definition_data.xml",
         "data/mail_activity_type_data.xml",
@@ -24,7 +25,6 @@
         "wizard/kf_kpi_sheet_reopen_views.xml",
         "views/hr_job_views.xml",
         "report/kf_staffing_report.xml",
-        "security/kf_kpi_report_security.xml",
         "views/kf_kpi_satisfaction_report_views.xml",
         "views/kf_kpi_problem_report_views.xml",
         "wizard/kf_kpi_export_views.xml",

@@ -35,12 +35,15 @@ def xml_files(addon):
 
 
 def py_models(addon):
-    """Model names an addon declares with _name (not mere _inherit)."""
+    """Model names an addon declares with _name (not mere _inherit), abstract
+    models (mixins, which have no table and no access rights) excepted."""
     names = set()
     for path in (ROOT / addon).rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
+            if isinstance(node, ast.ClassDef) and not any(
+                getattr(base, "attr", None) == "AbstractModel" for base in node.bases
+            ):
                 for stmt in node.body:
                     if (
                         isinstance(stmt, ast.Assign)
@@ -64,6 +67,9 @@ def test_manifest(addon):
     assert kf_deps <= ALLOWED_KF_DEPENDS[addon], f"{addon} must not depend on {kf_deps}"
     for rel in m.get("data", []) + m.get("demo", []):
         assert (ROOT / addon / rel).exists(), f"{addon}: manifest names missing {rel}"
+    # groups, rules and access rights load before the data and views that use them
+    is_security = [rel.startswith("security/") for rel in m.get("data", [])]
+    assert is_security == sorted(is_security, reverse=True), f"{addon}: security files must come first in data"
     assert (ROOT / addon / "static" / "description" / "icon.png").exists()
 
 

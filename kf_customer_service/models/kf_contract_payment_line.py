@@ -159,60 +159,82 @@ class KfContractPaymentLine(models.Model):
         episodes of lines no longer overdue, and give one activity per
         overdue line per episode to the line's responsible."""
         today = fields.Date.context_today(self)
-        # 1. lines that became overdue since their last computation
-        fell_due = self.search([("state", "in", ("pending", "partial")), ("date_due", "<", today)])
-        if fell_due:
-            # stored computes depending on the date: recompute them in batch
-            # (recomputation does not cascade, so mark the contract totals too)
-            contracts = fell_due.contract_id
-            Contract = contracts.browse()
-            self.env.add_to_compute(self._fields["state"], fell_due)
-            self.env.add_to_compute(self._fields["amount_residual"], fell_due)
-            for fname in ("amount_scheduled", "amount_received", "amount_due", "amount_overdue"):
-                self.env.add_to_compute(Contract._fields[fname], contracts)
-            fell_due.flush_recordset(["state", "amount_residual"])
-            contracts.flush_recordset(["amount_due", "amount_overdue"])
-        # 2. episodes that ended (paid or due date moved without write())
-        ended = self.search([("dunning_episode_date", "!=", False), ("state", "!=", "overdue")])
-        if ended:
-            ended.write({"dunning_episode_date": False, "dunning_activity_id": False})
-        # 3. one activity per overdue line not dunned yet
-        lines = self.search(
-            [
-                ("state", "=", "overdue"),
-                ("dunning_episode_date", "=", False),
-                ("contract_id.state", "in", ("running", "expired", "renewed")),
-            ]
-        )
+        self.search(self._dunning_fell_due_domain(today))._refresh_due_state()
+        self.search(self._dunning_ended_domain())._end_dunning_episode()
+        self.search(self._dunning_to_dun_domain())._dun(today)
+        return True
+
+    @api.model
+    def _dunning_fell_due_domain(self, today):
+        """Lines that fell due since their status was last computed."""
+        return [("state", "in", ("pending", "partial")), ("date_due", "<", today)]
+
+    @api.model
+    def _dunning_ended_domain(self):
+        """Lines of a dunning episode that ended (paid, or due date moved
+        without ``write()``)."""
+        return [("dunning_episode_date", "!=", False), ("state", "!=", "overdue")]
+
+    @api.model
+    def _dunning_to_dun_domain(self):
+        """Overdue lines of a live contract not dunned in this episode yet."""
+        return [
+            ("state", "=", "overdue"),
+            ("dunning_episode_date", "=", False),
+            ("contract_id.state", "in", ("running", "expired", "renewed")),
+        ]
+
+    def _refresh_due_state(self):
+        """Recompute the date-dependent stored fields of these lines and of
+        their contracts' totals, in batch (recomputation does not cascade)."""
+        if not self:
+            return
+        contracts = self.contract_id
+        Contract = contracts.browse()
+        self.env.add_to_compute(self._fields["state"], self)
+        self.env.add_to_compute(self._fields["amount_residual"], self)
+        for fname in ("amount_scheduled", "amount_received", "amount_due", "amount_overdue"):
+            self.env.add_to_compute(Contract._fields[fname], contracts)
+        self.flush_recordset(["state", "amount_residual"])
+        contracts.flush_recordset(["amount_due", "amount_overdue"])
+
+    def _end_dunning_episode(self):
+        if self:
+            self.write({"dunning_episode_date": False, "dunning_activity_id": False})
+
+    def _dun(self, today):
+        """One activity per line for the responsible of its contract, due
+        ``today``; opens the line's dunning episode. Lines whose contract
+        nobody can read yet are left to the next scan."""
+        lines = self
         responsible = lines.contract_id._get_responsible_users()
         # nobody who can read the contract yet: retried by the next scan
         lines = lines.filtered(lambda line: responsible[line.contract_id.id])
         if not lines:
             return True
         lines.write({"dunning_episode_date": today})
-        Contract = self.env["kf.service.contract"]
-        contracts = lines.contract_id
-        activity_type = self.env.ref(DUNNING_ACTIVITY_XMLID)
-        model_id = self.env["ir.model"]._get_id(Contract._name)
-        vals_list = [
-            {
-                "res_model_id": model_id,
-                "res_id": line.contract_id.id,
-                "activity_type_id": activity_type.id,
-                "summary": self.env._(
-                    "Collect %(amount)s %(currency)s due %(date)s (%(line)s)",
-                    amount=line.amount_residual,
-                    currency=line.currency_id.name or "",
-                    date=line.date_due,
-                    line=line.name,
-                ),
-                "date_deadline": today,
-                "user_id": responsible[line.contract_id.id].id,
-                "automated": True,
-            }
-            for line in lines
-        ]
-        activities = Contract._create_activities(contracts, vals_list)
+        activities = self.env["mail.activity"].kf_create_activities(
+            lines.contract_id,
+            DUNNING_ACTIVITY_XMLID,
+            [
+                (
+                    line.contract_id.id,
+                    (
+                        responsible[line.contract_id.id],
+                        today,
+                        self.env._(
+                            "Collect %(amount)s %(currency)s due %(date)s (%(line)s)",
+                            amount=line.amount_residual,
+                            currency=line.currency_id.name or "",
+                            date=line.date_due,
+                            line=line.name,
+                        ),
+                        False,
+                    ),
+                )
+                for line in lines
+            ],
+        )
         for line, activity in zip(lines, activities, strict=True):
             line.dunning_activity_id = activity
         return True

@@ -6,26 +6,11 @@ from odoo.tools import is_html_empty
 class KfCustomerDocument(models.Model):
     _name = "kf.customer.document"
     _description = "Customer Document"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "kf.document.mixin"]
     _order = "date desc, id desc"
-    _check_company_auto = True
 
-    name = fields.Char(string="Title", required=True, tracking=True)
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        tracking=True,
-        index=True,
-        check_company=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer Company",
-        related="partner_id.commercial_partner_id",
-        store=True,
-        index=True,
-    )
+    # a title typed by the author, not a number
+    name = fields.Char(string="Title", readonly=False, copy=True, default=None, tracking=True)
     contact_id = fields.Many2one(
         "res.partner",
         string="Attention Of",
@@ -46,14 +31,7 @@ class KfCustomerDocument(models.Model):
         tracking=True,
     )
     date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
-    user_id = fields.Many2one(
-        "res.users",
-        string="Author",
-        required=True,
-        default=lambda self: self.env.user,
-        domain="[('share', '=', False)]",
-        tracking=True,
-    )
+    user_id = fields.Many2one(string="Author", required=True, index=False, default=lambda self: self.env.user)
     project_id = fields.Many2one("project.project", check_company=True)
     body = fields.Html()
     attachment_ids = fields.Many2many(
@@ -62,12 +40,6 @@ class KfCustomerDocument(models.Model):
         "document_id",
         "attachment_id",
         string="Attachments",
-    )
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        default=lambda self: self.env.company,
-        index=True,
     )
     state = fields.Selection(
         [("draft", "Draft"), ("issued", "Issued")],

@@ -14,34 +14,13 @@ RENEWAL_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_renewal"
 class KfServiceContract(models.Model):
     _name = "kf.service.contract"
     _description = "Service Contract"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "kf.document.mixin"]
     _order = "date_end desc, id desc"
-    _check_company_auto = True
+    _kf_sequence_code = "kf.service.contract"
 
-    name = fields.Char(
-        string="Number",
-        required=True,
-        readonly=True,
-        copy=False,
-        index="trigram",
-        default=lambda self: self.env._("New"),
-    )
+    name = fields.Char(string="Number", index="trigram")
     active = fields.Boolean(default=True, tracking=True)
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        tracking=True,
-        index=True,
-        check_company=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        "res.partner",
-        string="Commercial Entity",
-        related="partner_id.commercial_partner_id",
-        store=True,
-        index=True,
-    )
+    commercial_partner_id = fields.Many2one(string="Commercial Entity")
     contract_type = fields.Selection(
         [
             ("maintenance", "Maintenance"),
@@ -61,12 +40,6 @@ class KfServiceContract(models.Model):
         tracking=True,
     )
     date_end = fields.Date(string="End Date", required=True, tracking=True, index=True)
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        index=True,
-        default=lambda self: self.env.company,
-    )
     currency_id = fields.Many2one(
         "res.currency",
         required=True,
@@ -74,15 +47,11 @@ class KfServiceContract(models.Model):
     )
     amount = fields.Monetary(string="Contract Amount", tracking=True)
     user_id = fields.Many2one(
-        "res.users",
         string="Responsible Specialist",
         compute="_compute_user_id",
         store=True,
         readonly=False,
         precompute=True,
-        tracking=True,
-        index=True,
-        domain="[('share', '=', False)]",
         help="Defaults to the customer's specialist.",
     )
     project_id = fields.Many2one("project.project", check_company=True)
@@ -295,11 +264,6 @@ class KfServiceContract(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if not vals.get("name") or vals["name"] == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].with_company(
-                    vals.get("company_id") or self.env.company
-                ).next_by_code("kf.service.contract") or self.env._("New")
         contracts = super().create(vals_list)
         contracts._mark_partners_as_customers()
         return contracts
@@ -563,57 +527,56 @@ class KfServiceContract(models.Model):
         due today; then expire running contracts past their end date.
         Idempotent: contracts already in the pipeline are left alone."""
         today = fields.Date.context_today(self)
-        self._renewal_enter_pipeline(today)
-        self._renewal_expire(today)
+        self.search(self._renewal_to_enter_domain(today))._renewal_enter_pipeline(today)
+        self.search(self._renewal_to_expire_domain(today))._renewal_expire()
         return True
 
     @api.model
+    def _renewal_to_enter_domain(self, today):
+        """Running contracts ending within the renewal window (the
+        ``renewal_days`` parameter) that are not in the pipeline yet."""
+        limit_date = today + timedelta(days=self._get_renewal_days())
+        return [("state", "=", "running"), ("renewal_stage_id", "=", False), ("date_end", "<=", limit_date)]
+
+    @api.model
+    def _renewal_to_expire_domain(self, today):
+        """Running contracts whose end date has passed."""
+        return [("state", "=", "running"), ("date_end", "<", today)]
+
     def _renewal_enter_pipeline(self, today):
+        """Put these contracts into the first renewal stage, with an activity
+        due ``today`` for their responsible."""
+        contracts = self
+        if not contracts:
+            return contracts
         first_stage = self.env["kf.renewal.stage"].search([("is_won", "=", False), ("is_lost", "=", False)], limit=1)
         if not first_stage:
             return self.browse()
-        limit_date = today + timedelta(days=self._get_renewal_days())
-        contracts = self.search(
-            [
-                ("state", "=", "running"),
-                ("renewal_stage_id", "=", False),
-                ("date_end", "<=", limit_date),
-            ]
-        )
-        if not contracts:
-            return contracts
         # one batched UPDATE without per-record tracking messages: the
         # activity created below records the entry in the chatter
         contracts.with_context(tracking_disable=True, kf_stage_sync=True).write(
             {"renewal_stage_id": first_stage.id, "renewal_date_in": today}
         )
-        activity_type = self.env.ref(RENEWAL_ACTIVITY_XMLID)
         responsible = contracts._get_responsible_users()
-        model_id = self.env["ir.model"]._get_id(self._name)
-        vals_list = [
-            {
-                "res_model_id": model_id,
-                "res_id": contract.id,
-                "activity_type_id": activity_type.id,
-                "summary": self.env._(
-                    "Renew %(name)s (ends %(date)s)",
-                    name=contract.name,
-                    date=contract.date_end,
-                ),
-                "date_deadline": today,
-                "user_id": responsible[contract.id].id,
-                "automated": True,
-            }
-            for contract in contracts
-            if responsible[contract.id]
-        ]
         # the activity shows in the chatter; no extra note per contract
-        self._create_activities(contracts, vals_list)
+        self.env["mail.activity"].kf_create_activities(
+            contracts,
+            RENEWAL_ACTIVITY_XMLID,
+            {
+                contract.id: (
+                    responsible[contract.id],
+                    today,
+                    self.env._("Renew %(name)s (ends %(date)s)", name=contract.name, date=contract.date_end),
+                    False,
+                )
+                for contract in contracts
+            },
+        )
         return contracts
 
-    @api.model
-    def _renewal_expire(self, today):
-        contracts = self.search([("state", "=", "running"), ("date_end", "<", today)])
+    def _renewal_expire(self):
+        """Expire these contracts, with one note each in the chatter."""
+        contracts = self
         if not contracts:
             return contracts
         contracts.with_context(tracking_disable=True).write({"state": "expired"})
@@ -627,25 +590,3 @@ class KfServiceContract(models.Model):
             }
         )
         return contracts
-
-    @api.model
-    def _create_activities(self, records, vals_list):
-        """Create many activities in one call. The assigned users see them in
-        their activity menu; no e-mail per activity (a daily scan may create
-        thousands). The record names are read in one go beforehand."""
-        records.sudo().mapped("display_name")
-        # mail.activity's create() subscribes each responsible to the records
-        # in one batch per user, but inserts the same follower twice when a
-        # record receives two activities in one call: subscribe those first.
-        seen, repeated = set(), set()
-        for vals in vals_list:
-            key = (vals["res_id"], vals.get("user_id"))
-            (repeated if key in seen else seen).add(key)
-        res_ids_by_user = {}
-        for res_id, user_id in repeated:
-            if user_id:
-                res_ids_by_user.setdefault(user_id, set()).add(res_id)
-        for user_id, res_ids in res_ids_by_user.items():
-            partner = self.env["res.users"].browse(user_id).partner_id
-            records.browse(sorted(res_ids)).sudo().message_subscribe(partner_ids=partner.ids)
-        return self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)

@@ -5,32 +5,10 @@ from odoo.exceptions import UserError, ValidationError
 class KfVisit(models.Model):
     _name = "kf.visit"
     _description = "Customer Visit / Return Visit"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "kf.document.mixin"]
     _order = "date_planned desc, id desc"
-    _check_company_auto = True
+    _kf_sequence_code = "kf.visit"
 
-    name = fields.Char(
-        string="Reference",
-        required=True,
-        readonly=True,
-        copy=False,
-        default=lambda self: self.env._("New"),
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        tracking=True,
-        index=True,
-        check_company=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer Company",
-        related="partner_id.commercial_partner_id",
-        store=True,
-        index=True,
-    )
     contact_id = fields.Many2one(
         "res.partner",
         string="Contact Person",
@@ -58,21 +36,7 @@ class KfVisit(models.Model):
         index=True,
     )
     date_done = fields.Datetime(string="Done On", readonly=True, copy=False, tracking=True)
-    user_id = fields.Many2one(
-        "res.users",
-        string="Responsible",
-        required=True,
-        default=lambda self: self.env.user,
-        domain="[('share', '=', False)]",
-        tracking=True,
-        index=True,
-    )
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        default=lambda self: self.env.company,
-        index=True,
-    )
+    user_id = fields.Many2one(required=True, default=lambda self: self.env.user)
     purpose = fields.Text(help="What the visit is about.")
     outcome = fields.Text(help="Result of the visit; required to mark it done.")
     score = fields.Integer(
@@ -161,13 +125,6 @@ class KfVisit(models.Model):
                         score=visit.score,
                     )
                 )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if not vals.get("name") or vals["name"] == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code("kf.visit") or self.env._("New")
-        return super().create(vals_list)
 
     def action_done(self):
         missing = self.filtered(lambda v: not (v.outcome or "").strip())

@@ -8,27 +8,12 @@ REMOVE_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_wechat_remove
 class KfWechatGroup(models.Model):
     _name = "kf.wechat.group"
     _description = "WeChat Service Group"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "kf.document.mixin"]
     _order = "name, id"
-    _check_company_auto = True
 
-    name = fields.Char(required=True, tracking=True)
+    # the group's name typed by its owner, not a number; string=None restores the default label "Name"
+    name = fields.Char(string=None, readonly=False, copy=True, default=None, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        tracking=True,
-        index=True,
-        check_company=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer Company",
-        related="partner_id.commercial_partner_id",
-        store=True,
-        index=True,
-    )
     project_id = fields.Many2one(
         "project.project",
         tracking=True,
@@ -36,18 +21,10 @@ class KfWechatGroup(models.Model):
         help="Optional: the project this group serves.",
     )
     user_id = fields.Many2one(
-        "res.users",
         string="Owner",
+        index=False,
         default=lambda self: self.env.user,
-        domain="[('share', '=', False)]",
-        tracking=True,
         help="Group owner (群主) who adds and removes members.",
-    )
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        default=lambda self: self.env.company,
-        index=True,
     )
     date_created = fields.Date(string="Created On", default=fields.Date.context_today)
     note = fields.Text()
@@ -111,21 +88,18 @@ class KfWechatGroup(models.Model):
         owners = self.env["res.users"].kf_activity_users(
             groups, {group.id: group.user_id | group.partner_id.kf_specialist_id for group in groups}
         )
+        to_create = {}
         for group, group_members in by_group.items():
             lines = Markup("").join(Markup("<li>%s</li>") % member._removal_line() for member in group_members)
             activity = open_by_group.get(group.id)
             if activity:
                 activity.note = (activity.note or Markup("")) + Markup("<ul>%s</ul>") % lines
                 continue
-            if not owners[group.id]:
-                continue
-            group.sudo().activity_schedule(
-                REMOVE_ACTIVITY_XMLID,
-                summary=self.env._("Remove invalid members from %(group)s", group=group.name),
-                note=Markup("<p>%s</p><ul>%s</ul>")
-                % (
-                    escape(self.env._("These members left the customer or were archived:")),
-                    lines,
-                ),
-                user_id=owners[group.id].id,
+            to_create[group.id] = (
+                owners[group.id],
+                False,
+                self.env._("Remove invalid members from %(group)s", group=group.name),
+                Markup("<p>%s</p><ul>%s</ul>")
+                % (escape(self.env._("These members left the customer or were archived:")), lines),
             )
+        self.env["mail.activity"].kf_create_activities(groups, REMOVE_ACTIVITY_XMLID, to_create, notify=True)

@@ -67,6 +67,12 @@ class KfWechatGroupMember(models.Model):
         return True
 
     @api.model
+    def _members_to_check_domain(self):
+        """Valid members linked to a contact, in active groups: those the
+        daily check looks at."""
+        return [("is_valid", "=", True), ("partner_id", "!=", False), ("group_id.active", "=", True)]
+
+    @api.model
     def _check_members(self, members=None):
         """Flag valid members who no longer belong to the customer.
 
@@ -75,13 +81,7 @@ class KfWechatGroupMember(models.Model):
         group's customer. Returns the members flagged by this run.
         """
         if members is None:
-            members = self.search(
-                [
-                    ("is_valid", "=", True),
-                    ("partner_id", "!=", False),
-                    ("group_id.active", "=", True),
-                ]
-            )
+            members = self.search(self._members_to_check_domain())
         else:
             members = members.filtered(lambda m: m.is_valid and m.active and m.partner_id and m.group_id.active)
         if not members:
@@ -124,4 +124,6 @@ class KfWechatGroupMember(models.Model):
 
     @api.model
     def _cron_check_members(self):
+        """Daily: flag the members of ``_members_to_check_domain()`` who left
+        the customer."""
         self._check_members()

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -57,3 +59,29 @@ class ResCompany(models.Model):
             )
         )
         return managers.filtered(lambda user: director not in user.groups_id)[:1] or managers[:1]
+
+    def kf_working_dates(self, date_from, date_to):
+        """Working dates of the company's calendar between date_from and
+        date_to (inclusive), public holidays excluded
+        (``resource.calendar.kf_working_dates``); none without a calendar
+        (nor for an empty company)."""
+        calendar = self.resource_calendar_id
+        return calendar.kf_working_dates(date_from, date_to) if calendar else set()
+
+    def kf_plan_working_hours(self, hours, start):
+        """``start`` (UTC naive) moved by ``hours`` working hours of the
+        company's calendar (``resource.calendar.kf_plan_working_hours``);
+        clock hours when the company has no calendar or it has no working
+        time within reach (or for an empty company)."""
+        calendar = self.resource_calendar_id
+        planned = calendar.kf_plan_working_hours(hours, start) if calendar else False
+        return planned.replace(tzinfo=None) if planned else start + timedelta(hours=hours)
+
+    def kf_add_working_days(self, days, start):
+        """``start`` (UTC naive) plus ``days`` working days of the company's
+        calendar (``resource.calendar.kf_add_working_days``); calendar days
+        when the company has no calendar or it has no working time within
+        reach (or for an empty company)."""
+        calendar = self.resource_calendar_id
+        planned = calendar.kf_add_working_days(days, start) if calendar else False
+        return planned.replace(tzinfo=None) if planned else start + timedelta(days=days)

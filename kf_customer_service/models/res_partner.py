@@ -255,19 +255,24 @@ class ResPartner(models.Model):
         users = self.env["res.users"].kf_activity_users(
             self, {partner.id: partner.kf_specialist_id for partner in self}
         )
-        for partner in self:
-            if not users[partner.id]:
-                continue
-            partner.sudo().activity_schedule(
-                CONTACT_ACTIVITY_XMLID,
-                date_deadline=deadline,
-                summary=self.env._("Contact new customer %(name)s", name=partner.display_name),
-                note=self.env._(
-                    "You are now responsible for this customer: contact them within %(days)s days.",
-                    days=CONTACT_DELAY_DAYS,
-                ),
-                user_id=users[partner.id].id,
-            )
+        note = self.env._(
+            "You are now responsible for this customer: contact them within %(days)s days.",
+            days=CONTACT_DELAY_DAYS,
+        )
+        self.env["mail.activity"].kf_create_activities(
+            self,
+            CONTACT_ACTIVITY_XMLID,
+            {
+                partner.id: (
+                    users[partner.id],
+                    deadline,
+                    self.env._("Contact new customer %(name)s", name=partner.display_name),
+                    note,
+                )
+                for partner in self
+            },
+            notify=True,
+        )
 
     def _kf_unlink_contact_activity(self, previous):
         """Drop the open contact activity of the previous specialists."""

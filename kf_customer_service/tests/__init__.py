@@ -11,3 +11,6 @@ from . import test_hardening_manager
 from . import test_hardening_portal
 from . import test_hardening_unlink
 from . import test_hardening_sequence
+from . import test_document_mixin
+from . import test_foundation_api
+from . import test_cron_domains

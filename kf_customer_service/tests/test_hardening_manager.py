@@ -11,10 +11,10 @@ MANAGER_GROUP = "kf_customer_service.group_kf_manager"
 
 @tagged("post_install", "-at_install")
 class TestHardeningCompanyManager(KfCommon):
-    """Bug: the KF manager was one global setting, so the renewals and the
-    dunning of a second company went to a manager of the first company who
-    cannot even open those contracts. Each company has its own manager now,
-    and no activity goes to a user who cannot read its record."""
+    """Each company has its own customer-service manager: the renewals and the
+    dunning of a second company go to that company's manager, never to a
+    manager of another company who cannot open those contracts, and no
+    activity goes to a user who cannot read its record."""
 
     @classmethod
     def setUpClass(cls):

@@ -5,10 +5,10 @@ from odoo.tests.common import JsonRpcException
 
 @tagged("post_install", "-at_install")
 class TestHardeningPortal(HttpCase):
-    """Bugs: the portal contract page listed (with a download token) the files
-    attached to internal notes, and a portal user could read the staff-only
-    fields of their contracts (lost reason, renewal stage, dunning data,
-    specialist notes) through JSON-RPC."""
+    """The portal contract page lists (with a download token) only the files
+    the customer may see, never those attached to internal notes, and a
+    portal user cannot read the staff-only fields of their contracts (lost
+    reason, renewal stage, dunning data, specialist notes) through JSON-RPC."""
 
     @classmethod
     def setUpClass(cls):

@@ -6,9 +6,9 @@ from .common import KfCommon
 
 @tagged("post_install", "-at_install")
 class TestHardeningSequence(KfCommon):
-    """Bug: a save that failed validation burned a contract number (00016 to
-    00019 lost before 00020). Contract numbers come from a "no gap"
-    sequence drawn at create, so a rolled back save gives its number back."""
+    """Contract numbers have no holes: they come from a "no gap" sequence
+    drawn at create, so a save that fails validation and rolls back gives
+    its number back to the next contract."""
 
     def _number(self, contract):
         return int(contract.name.rsplit("-", 1)[1])

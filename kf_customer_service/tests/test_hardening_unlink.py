@@ -9,10 +9,10 @@ MANAGER_GROUP = "kf_customer_service.group_kf_manager"
 
 @tagged("post_install", "-at_install")
 class TestHardeningUnlink(KfCommon):
-    """Bug: a manager could delete a contract that received payments or that
-    belongs to a renewal chain, a specialist a paid instalment, and anybody
-    allowed to delete contacts a customer with service history. Records with
-    history are archived, never deleted; drafts without history still go."""
+    """Records with history are archived, never deleted, whoever asks: a
+    contract that received payments or belongs to a renewal chain (even for a
+    manager), a paid instalment, a customer with service history (even for a
+    user allowed to delete contacts). Drafts without history can be deleted."""
 
     @classmethod
     def setUpClass(cls):

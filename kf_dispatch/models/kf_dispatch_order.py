@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
@@ -41,33 +39,11 @@ STATE_ACTIONS = {
 class KfDispatchOrder(models.Model):
     _name = "kf.dispatch.order"
     _description = "Work Order"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "kf.document.mixin"]
     _order = "priority desc, date_planned_start desc, id desc"
-    _check_company_auto = True
+    _kf_sequence_code = "kf.dispatch.order"
 
-    name = fields.Char(
-        string="Reference",
-        required=True,
-        readonly=True,
-        copy=False,
-        default=lambda self: self.env._("New"),
-    )
     active = fields.Boolean(default=True)
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        tracking=True,
-        index=True,
-        check_company=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer Company",
-        related="partner_id.commercial_partner_id",
-        store=True,
-        index=True,
-    )
     contract_id = fields.Many2one(
         "kf.service.contract",
         tracking=True,
@@ -108,14 +84,7 @@ class KfDispatchOrder(models.Model):
         index=True,
         check_company=True,
     )
-    user_id = fields.Many2one(
-        "res.users",
-        string="Responsible",
-        tracking=True,
-        index=True,
-        domain="[('share', '=', False)]",
-        help="Person executing the work order; notified when it is dispatched.",
-    )
+    user_id = fields.Many2one(help="Person executing the work order; notified when it is dispatched.")
     dispatcher_id = fields.Many2one(
         "res.users",
         string="Dispatched By",
@@ -131,6 +100,12 @@ class KfDispatchOrder(models.Model):
     date_start = fields.Datetime(string="Actual Start", readonly=True, copy=False, tracking=True)
     date_done = fields.Datetime(string="Actual End", readonly=True, copy=False, tracking=True)
     date_closed = fields.Datetime(string="Closed On", readonly=True, copy=False)
+    kf_done_on_time = fields.Boolean(
+        string="Done On Time",
+        compute="_compute_kf_done_on_time",
+        store=True,
+        help="Done (or closed) no later than its planned end.",
+    )
     priority = fields.Selection(
         [("0", "Normal"), ("1", "Urgent")],
         default="0",
@@ -155,12 +130,6 @@ class KfDispatchOrder(models.Model):
         group_expand="_group_expand_states",
     )
     completion_note = fields.Text(help="What was done; required to mark the order done.", groups="base.group_user")
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        default=lambda self: self.env.company,
-        index=True,
-    )
     ticket_id = fields.Many2one(
         "kf.ticket",
         string="Origin Ticket",
@@ -271,6 +240,13 @@ class KfDispatchOrder(models.Model):
         for order in self:
             order.certificate_complete = bool(order.certificate_attachment_ids and order.certificate_date)
 
+    @api.depends("date_done", "date_planned_end")
+    def _compute_kf_done_on_time(self):
+        for order in self:
+            order.kf_done_on_time = bool(
+                order.date_done and order.date_planned_end and order.date_done <= order.date_planned_end
+            )
+
     @api.depends("state", "date_planned_end")
     def _compute_is_overdue(self):
         now = fields.Datetime.now()
@@ -364,9 +340,6 @@ class KfDispatchOrder(models.Model):
                 system = SYSTEM_FIELDS.intersection(key for key, value in vals.items() if value)
                 if system or vals.get("state", "draft") != "draft":
                     self._raise_system_fields(system or {"state"})
-        for vals in vals_list:
-            if not vals.get("name") or vals["name"] == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code("kf.dispatch.order") or self.env._("New")
         orders = super().create(vals_list)
         for order in orders:
             if order.certificate_attachment_ids:
@@ -705,13 +678,9 @@ class KfDispatchOrder(models.Model):
     def _ack_threshold(self, company, ack_hours, now):
         """Orders dispatched before this moment are late to be acknowledged:
         ``ack_hours`` working hours before now on the company's calendar."""
-        calendar = company.resource_calendar_id
         if not ack_hours:
             return now
-        if not calendar:
-            return now - timedelta(hours=ack_hours)
-        threshold = calendar.plan_hours(-ack_hours, now, compute_leaves=True)
-        return threshold.replace(tzinfo=None) if threshold else now - timedelta(hours=ack_hours)
+        return company.kf_plan_working_hours(-ack_hours, now)
 
     @api.model
     def _cron_escalation_scan(self, limit=500):
@@ -723,26 +692,56 @@ class KfDispatchOrder(models.Model):
         constant number of queries per category plus batched writes."""
         now = fields.Datetime.now()
         ack_hours = self._get_ack_hours()
+        undispatched = self.search(self._escalation_undispatched_domain(now), order="date_planned_start", limit=limit)
+        late_ack = self.browse()
+        for (company,) in self._read_group(self._escalation_unacknowledged_domain(), ["company_id"]):
+            late_ack |= self.search(
+                self._escalation_late_ack_domain(company, ack_hours, now), order="date_dispatched", limit=limit
+            )
+        overdue = self.search(self._escalation_overdue_domain(now), order="date_planned_end", limit=limit)
+        reasons = self._escalate(undispatched, late_ack, overdue, ack_hours)
+        if len(undispatched) == limit or len(late_ack) >= limit or len(overdue) == limit:
+            self.env["ir.cron"]._notify_progress(done=len(reasons), remaining=1)
+        return len(undispatched) + len(late_ack) + len(overdue)
+
+    @api.model
+    def _escalation_undispatched_domain(self, now):
+        """Draft orders past their planned start at ``now``, not escalated yet."""
+        return [("state", "=", "draft"), ("dispatch_escalated", "=", False), ("date_planned_start", "<", now)]
+
+    @api.model
+    def _escalation_unacknowledged_domain(self):
+        """Dispatched orders not acknowledged and not escalated yet, late or
+        not (the delay depends on the company's calendar)."""
+        return [("state", "=", "dispatched"), ("ack_escalated", "=", False), ("date_dispatched", "!=", False)]
+
+    @api.model
+    def _escalation_late_ack_domain(self, company, ack_hours, now):
+        """The orders of ``company`` in ``_escalation_unacknowledged_domain()``
+        dispatched more than ``ack_hours`` working hours before ``now``."""
+        return [
+            *self._escalation_unacknowledged_domain(),
+            ("company_id", "=", company.id),
+            ("date_dispatched", "<=", self._ack_threshold(company, ack_hours, now)),
+        ]
+
+    @api.model
+    def _escalation_overdue_domain(self, now):
+        """Open orders past their planned end at ``now``, not escalated yet."""
+        return [("state", "in", OPEN_STATES), ("overdue_escalated", "=", False), ("date_planned_end", "<", now)]
+
+    @api.model
+    def _escalate(self, undispatched, late_ack, overdue, ack_hours):
+        """Flag the orders as escalated for their reason, with one activity
+        per order (its reasons joined) for the team leader or the manager,
+        and one draft overdue problem per overdue order. Returns the
+        reasons by order."""
         reasons = {}  # order -> [summary, ...]
-        undispatched = self.search(
-            [("state", "=", "draft"), ("dispatch_escalated", "=", False), ("date_planned_start", "<", now)],
-            order="date_planned_start",
-            limit=limit,
-        )
         for order in undispatched:
             reasons.setdefault(order, []).append(
                 self.env._("Work order %(name)s is still not dispatched at its planned start", name=order.name)
             )
         undispatched.sudo().write({"dispatch_escalated": True})
-        late_ack = self.browse()
-        unack_domain = [("state", "=", "dispatched"), ("ack_escalated", "=", False), ("date_dispatched", "!=", False)]
-        for (company,) in self._read_group(unack_domain, ["company_id"]):
-            threshold = self._ack_threshold(company, ack_hours, now)
-            late_ack |= self.search(
-                [*unack_domain, ("company_id", "=", company.id), ("date_dispatched", "<=", threshold)],
-                order="date_dispatched",
-                limit=limit,
-            )
         for order in late_ack:
             reasons.setdefault(order, []).append(
                 self.env._(
@@ -753,46 +752,27 @@ class KfDispatchOrder(models.Model):
                 )
             )
         late_ack.sudo().write({"ack_escalated": True})
-        overdue = self.search(
-            [
-                ("state", "in", OPEN_STATES),
-                ("overdue_escalated", "=", False),
-                ("date_planned_end", "<", now),
-            ],
-            order="date_planned_end",
-            limit=limit,
-        )
         for order in overdue:
             reasons.setdefault(order, []).append(
                 self.env._("Work order %(name)s is past its planned end", name=order.name)
             )
         overdue.sudo().write({"overdue_escalated": True})
         if reasons:
-            activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_dispatch_escalation")
-            model_id = self.env["ir.model"]._get_id(self._name)
+            escalated = self.browse([order.id for order in reasons])
             assignees = self.env["res.users"].kf_activity_users(
-                self.browse([order.id for order in reasons]),
-                {order.id: order.team_id.leader_id for order in reasons},
+                escalated, {order.id: order.team_id.leader_id for order in reasons}
             )
-            today = fields.Date.context_today(self)
-            self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
-                [
-                    {
-                        "activity_type_id": activity_type.id,
-                        "res_model_id": model_id,
-                        "res_id": order.id,
-                        "summary": "; ".join(summaries),
-                        "user_id": assignees[order.id].id,
-                        "date_deadline": today,
-                    }
+            self.env["mail.activity"].kf_create_activities(
+                escalated,
+                "kf_dispatch.mail_activity_type_kf_dispatch_escalation",
+                {
+                    order.id: (assignees[order.id], False, "; ".join(summaries), False)
                     for order, summaries in reasons.items()
-                    if assignees[order.id]
-                ]
+                },
+                automated=False,
             )
         overdue._create_overdue_problems()
-        if len(undispatched) == limit or len(late_ack) >= limit or len(overdue) == limit:
-            self.env["ir.cron"]._notify_progress(done=len(reasons), remaining=1)
-        return len(undispatched) + len(late_ack) + len(overdue)
+        return reasons
 
     def _create_overdue_problems(self):
         """One draft overdue problem per order, never two."""

@@ -2,6 +2,15 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 MANAGER_GROUP = "kf_customer_service.group_kf_manager"
+# the kinds of problem logged, in display order (public: addons that report on
+# problems import this list instead of repeating it)
+PROBLEM_TYPES = [
+    ("overdue", "Overdue delivery"),
+    ("complaint", "Complaint"),
+    ("quality", "Quality"),
+    ("acceptance", "Acceptance"),
+    ("warranty", "Warranty"),
+]
 # states the appraisal counts
 COUNTED_STATES = ("confirmed", "resolved")
 # set by the actions and the manager's void / reassign methods only
@@ -26,26 +35,13 @@ LOCKED_FIELDS = frozenset(
 class KfProblem(models.Model):
     _name = "kf.problem"
     _description = "Problem Log Entry"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "kf.document.mixin"]
     _order = "date desc, id desc"
-    _check_company_auto = True
+    _kf_sequence_code = "kf.problem"
 
-    name = fields.Char(
-        string="Reference",
-        required=True,
-        readonly=True,
-        copy=False,
-        default=lambda self: self.env._("New"),
-    )
     active = fields.Boolean(default=True, tracking=True)
     problem_type = fields.Selection(
-        [
-            ("overdue", "Overdue delivery"),
-            ("complaint", "Complaint"),
-            ("quality", "Quality"),
-            ("acceptance", "Acceptance"),
-            ("warranty", "Warranty"),
-        ],
+        PROBLEM_TYPES,
         string="Type",
         required=True,
         default="quality",
@@ -53,25 +49,12 @@ class KfProblem(models.Model):
         index=True,
     )
     date = fields.Date(required=True, default=fields.Date.context_today, tracking=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", tracking=True, index=True, check_company=True)
-    commercial_partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer Company",
-        related="partner_id.commercial_partner_id",
-        store=True,
-        index=True,
-    )
+    # a problem may concern no customer (e.g. one found internally)
+    partner_id = fields.Many2one(required=False)
     project_id = fields.Many2one("project.project", tracking=True, index=True, check_company=True)
     order_id = fields.Many2one("kf.dispatch.order", string="Work Order", tracking=True, index=True, check_company=True)
     ticket_id = fields.Many2one("kf.ticket", tracking=True, index=True, check_company=True)
-    user_id = fields.Many2one(
-        "res.users",
-        string="Responsible",
-        tracking=True,
-        index=True,
-        domain="[('share', '=', False)]",
-        help="Person accountable for the problem (counted in their appraisal).",
-    )
+    user_id = fields.Many2one(help="Person accountable for the problem (counted in their appraisal).")
     description = fields.Text()
     cause = fields.Text(string="Root Cause")
     corrective_action = fields.Text()
@@ -97,12 +80,6 @@ class KfProblem(models.Model):
     void_reason = fields.Text(readonly=True, copy=False, tracking=True)
     voided_by_id = fields.Many2one("res.users", readonly=True, copy=False, tracking=True)
     voided_on = fields.Datetime(readonly=True, copy=False)
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        default=lambda self: self.env.company,
-        index=True,
-    )
 
     @api.depends("evidence_attachment_ids")
     def _compute_evidence_count(self):
@@ -154,21 +131,6 @@ class KfProblem(models.Model):
                 system = SYSTEM_FIELDS.intersection(key for key, value in vals.items() if value and value != "draft")
                 if system:
                     self._raise_system_fields(system)
-        new = self.env._("New")
-        to_number = [vals for vals in vals_list if not vals.get("name") or vals["name"] == new]
-        if to_number:
-            # look the sequence up once for the batch (the scans create many)
-            sequence = (
-                self.env["ir.sequence"]
-                .sudo()
-                .search(
-                    [("code", "=", "kf.problem"), ("company_id", "in", [self.env.company.id, False])],
-                    order="company_id",
-                    limit=1,
-                )
-            )
-            for vals in to_number:
-                vals["name"] = (sequence and sequence.next_by_id()) or new
         problems = super().create(vals_list)
         problems._attach_evidence()
         return problems

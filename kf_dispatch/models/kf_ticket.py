@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
@@ -42,21 +40,14 @@ SYSTEM_FIELDS = frozenset(
 class KfTicket(models.Model):
     _name = "kf.ticket"
     _description = "Complaint / Repair Ticket"
-    _inherit = ["portal.mixin", "mail.thread.cc", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread.cc", "mail.activity.mixin", "kf.document.mixin"]
     _order = "priority desc, id desc"
     _primary_email = "email_from"
     _mail_post_access = "read"
-    _check_company_auto = True
     _rec_names_search = ["name", "subject"]
+    _kf_sequence_code = "kf.ticket"
 
-    name = fields.Char(
-        string="Number",
-        required=True,
-        readonly=True,
-        copy=False,
-        index="trigram",
-        default=lambda self: self.env._("New"),
-    )
+    name = fields.Char(string="Number", index="trigram")
     subject = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
     ticket_type = fields.Selection(
@@ -80,20 +71,8 @@ class KfTicket(models.Model):
         tracking=True,
         index=True,
     )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        tracking=True,
-        index=True,
-        check_company=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer Company",
-        related="partner_id.commercial_partner_id",
-        store=True,
-        index=True,
-    )
+    # a ticket from an unknown e-mail address waits for triage without customer
+    partner_id = fields.Many2one(required=False)
     contact_id = fields.Many2one(
         "res.partner",
         string="Contact Person",
@@ -135,19 +114,6 @@ class KfTicket(models.Model):
         [("0", "Low"), ("1", "Normal"), ("2", "High")],
         default="1",
         tracking=True,
-        index=True,
-    )
-    user_id = fields.Many2one(
-        "res.users",
-        string="Responsible",
-        tracking=True,
-        index=True,
-        domain="[('share', '=', False)]",
-    )
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        default=lambda self: self.env.company,
         index=True,
     )
     stage_id = fields.Many2one(
@@ -314,17 +280,6 @@ class KfTicket(models.Model):
     # ------------------------------------------------------------------
     # SLA
     # ------------------------------------------------------------------
-    @api.model
-    def _plan_working_days(self, company, days, start):
-        """``start`` (UTC naive) plus ``days`` working days on the company's
-        calendar, leaves and public holidays excluded; a working day counts
-        the calendar's hours per day."""
-        calendar = company.resource_calendar_id
-        if not calendar:
-            return start + timedelta(days=days)
-        hours = days * (calendar.hours_per_day or 8.0)
-        return calendar.plan_hours(hours, start, compute_leaves=True) or start + timedelta(days=days)
-
     @api.depends("date_received", "ticket_type", "company_id")
     def _compute_sla_deadline(self):
         slas = self.env["kf.ticket.sla"].sudo().search([("company_id", "in", self.company_id.ids)])
@@ -334,7 +289,7 @@ class KfTicket(models.Model):
                 ticket.sla_deadline = False
                 continue
             days = reply_days.get((ticket.ticket_type, ticket.company_id.id), DEFAULT_REPLY_DAYS)
-            ticket.sla_deadline = self._plan_working_days(ticket.company_id, days, ticket.date_received)
+            ticket.sla_deadline = ticket.company_id.kf_add_working_days(days, ticket.date_received)
 
     # ------------------------------------------------------------------
     # CRUD
@@ -344,8 +299,6 @@ class KfTicket(models.Model):
         if not self.env.su:
             self._check_system_fields({key for vals in vals_list for key, value in vals.items() if value})
         for vals in vals_list:
-            if not vals.get("name") or vals["name"] == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code("kf.ticket") or self.env._("New")
             if vals.get("partner_id") and not vals.get("user_id"):
                 partner = self.env["res.partner"].browse(vals["partner_id"])
                 specialist = partner.commercial_partner_id.kf_specialist_id
@@ -361,35 +314,27 @@ class KfTicket(models.Model):
     def write(self, vals):
         if not self.env.su:
             self._check_user_write(vals)
+        new_user = vals.get("user_id")
         stage = self.env["kf.ticket.stage"].browse(vals["stage_id"]) if "stage_id" in vals else None
-        if stage is not None and not self.env.context.get("kf_ticket_stage_checked"):
-            # moving the card on the kanban board runs the same checks and
-            # side effects as the buttons
-            cancelled = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled", raise_if_not_found=False)
-            if stage.is_resolved or (stage.is_closed and stage != cancelled):
-                other_vals = {key: value for key, value in vals.items() if key != "stage_id"}
-                res = super().write(other_vals) if other_vals else True
-                tickets = self.filtered(lambda t: t.stage_id != stage)
-                if stage.is_resolved:
-                    tickets._do_resolve(stage)
-                else:
-                    tickets._check_can_close(stage)
-                    for ticket in tickets:
-                        ticket._do_close(stage)
-                return res
         moving = self.filtered(lambda t: t.stage_id != stage) if stage is not None else self.browse()
+        if moving:
+            # whatever the path (button, kanban, RPC, import, any context), a
+            # stage change obeys the same rules, checked once the other values
+            # are written (the same write may fill the resolution)
+            other_vals = {key: value for key, value in vals.items() if key != "stage_id"}
+            if other_vals:
+                super().write(other_vals)
+            moving._check_stage_rules(stage)
+            vals = {"stage_id": vals["stage_id"]}
         res = super().write(vals)
         if stage is not None:
-            if not self.env.su:
-                # whatever the path (button, kanban, RPC, import, a forged
-                # context), a user's stage change obeys the same rules
-                moving._check_stage_rules(stage)
+            moving._on_stage_changed(stage)
             now = fields.Datetime.now()
             if stage.is_closed:
                 self.filtered(lambda t: not t.date_closed).sudo().write({"date_closed": now})
             else:
                 self.filtered("date_closed").sudo().write({"date_closed": False})
-        if vals.get("user_id"):
+        if new_user:
             for ticket in self:
                 ticket.message_subscribe(partner_ids=ticket.user_id.partner_id.ids)
         return res
@@ -450,12 +395,49 @@ class KfTicket(models.Model):
             )
 
     def _check_stage_rules(self, stage):
-        """The rules of a stage, checked after the write (the same write may
-        fill the resolution)."""
+        """The rules of entering ``stage``, checked before the tickets move."""
         if stage.is_resolved:
             self._check_can_resolve()
+            self._check_not_closed()
         if stage.is_closed:
             self._check_can_close(stage)
+
+    def _on_stage_changed(self, stage):
+        """What entering ``stage`` does, on every path: a resolved ticket gets
+        its resolution date and a return visit (unless one is planned or
+        done), a closed one (not a cancelled one) its satisfaction survey.
+        The stage's mail goes out through tracking (``_track_template``)."""
+        if stage.is_resolved:
+            self.sudo().write({"date_resolved": fields.Datetime.now()})
+            for ticket in self.filtered(lambda t: not t.visit_id or t.visit_id.state == "cancelled"):
+                ticket._create_return_visit()
+        cancelled = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled", raise_if_not_found=False)
+        if stage.is_closed and stage != cancelled:
+            for ticket in self:
+                ticket._create_satisfaction_answer()
+
+    def _track_template(self, changes):
+        """The mail of the stage a ticket moves to (e.g. "resolved") goes to
+        the customer, once per stage change, whatever the path. A ticket
+        created in a stage gets none (see ``_track_post_template_finalize``)."""
+        res = super()._track_template(changes)
+        ticket = self[0]
+        template = ticket.stage_id.template_id
+        if "stage_id" in changes and template and ticket._kf_has_customer_email():
+            # the mail links to the ticket's portal page
+            ticket._portal_ensure_token()
+            res["stage_id"] = (template, {"message_type": "notification", "subtype_xmlid": "mail.mt_comment"})
+        return res
+
+    def _track_post_template_finalize(self):
+        """Tracking templates of a creation: none for a ticket, its stage mails
+        tell the customer that the ticket moved (a ticket imported or created
+        in a later stage gets only the acknowledgement)."""
+        return True
+
+    def _kf_has_customer_email(self):
+        self.ensure_one()
+        return bool(self.email_from or self.contact_id.email or self.partner_id.email)
 
     def _send_received_mail(self):
         template = self.env.ref("kf_dispatch.mail_template_kf_ticket_received", raise_if_not_found=False)
@@ -601,7 +583,7 @@ class KfTicket(models.Model):
             if new_stage and progress_stage and ticket.stage_id == new_stage:
                 # answering the customer means the ticket is accepted and handled
                 vals["stage_id"] = progress_stage.id
-            ticket.sudo().with_context(kf_ticket_stage_checked=True).write(vals)
+            ticket.sudo().write(vals)
         return res
 
     def _message_get_suggested_recipients(self):
@@ -685,32 +667,20 @@ class KfTicket(models.Model):
     def action_resolve(self):
         """Resolve: needs a resolution; plans the return visit within three
         working days and informs the customer."""
-        self._do_resolve(self._get_stage(is_resolved=True))
+        self.write({"stage_id": self._get_stage(is_resolved=True).id})
         return True
 
-    def _do_resolve(self, stage):
-        self._check_can_resolve()
+    def _check_not_closed(self):
+        """A closed ticket is reopened before it is resolved again."""
         closed = self.filtered("is_closed")
         if closed:
             raise UserError(
                 self.env._("These tickets are already closed: %(names)s", names=", ".join(closed.mapped("name")))
             )
-        now = fields.Datetime.now()
-        template = self.env.ref("kf_dispatch.mail_template_kf_ticket_resolved", raise_if_not_found=False)
-        for ticket in self:
-            ticket.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id})
-            ticket.sudo().date_resolved = now
-            if not ticket.visit_id or ticket.visit_id.state == "cancelled":
-                ticket._create_return_visit()
-            if template and (ticket.email_from or ticket.contact_id.email or ticket.partner_id.email):
-                ticket._portal_ensure_token()
-                ticket.with_context(kf_no_first_reply=True).message_post_with_source(
-                    template, subtype_xmlid="mail.mt_comment"
-                )
 
     def _create_return_visit(self):
         self.ensure_one()
-        due = self._plan_working_days(self.company_id, RETURN_VISIT_DAYS, fields.Datetime.now())
+        due = self.company_id.kf_add_working_days(RETURN_VISIT_DAYS, fields.Datetime.now())
         due_local = fields.Datetime.context_timestamp(self, due).date()
         visit = (
             self.env["kf.visit"]
@@ -764,12 +734,7 @@ class KfTicket(models.Model):
                     body=self.env._("Return visit done; the complaint waits for the manager's review to close.")
                 )
                 continue
-            ticket._do_close(closed_stage)
-
-    def _do_close(self, stage):
-        self.ensure_one()
-        self.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id})
-        self._create_satisfaction_answer()
+            ticket.write({"stage_id": closed_stage.id})
 
     def _create_satisfaction_answer(self):
         survey = self.env.ref("kf_dispatch.survey_kf_ticket_satisfaction", raise_if_not_found=False)
@@ -794,31 +759,24 @@ class KfTicket(models.Model):
         )
         self.activity_feedback(["kf_dispatch.mail_activity_type_kf_ticket_review"])
         closed_stage = self.env.ref("kf_dispatch.kf_ticket_stage_closed")
-        for ticket in self.filtered(lambda t: t.visit_id.state == "done" and not t.is_closed):
-            ticket._do_close(closed_stage)
+        self.filtered(lambda t: t.visit_id.state == "done" and not t.is_closed).write({"stage_id": closed_stage.id})
         return True
 
     def action_close(self):
         """Close without waiting for the return visit (enquiries, suggestions,
         or a visit done elsewhere)."""
-        stage = self.env.ref("kf_dispatch.kf_ticket_stage_closed")
-        self._check_can_close(stage)
-        for ticket in self:
-            if ticket.visit_id.state == "done":
-                ticket.sudo().satisfaction_score = ticket.visit_id.score
-            ticket._do_close(stage)
+        for ticket in self.filtered(lambda t: t.visit_id.state == "done"):
+            ticket.sudo().satisfaction_score = ticket.visit_id.score
+        self.write({"stage_id": self.env.ref("kf_dispatch.kf_ticket_stage_closed").id})
         return True
 
     def action_cancel(self):
-        stage = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled")
-        self._check_can_close(stage)
-        self.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id})
+        self.write({"stage_id": self.env.ref("kf_dispatch.kf_ticket_stage_cancelled").id})
         self.visit_id.filtered(lambda v: v.state == "planned").sudo().action_cancel()
         return True
 
     def action_reopen(self):
-        stage = self._default_stage_id()
-        self.with_context(kf_ticket_stage_checked=True).write({"stage_id": stage.id})
+        self.write({"stage_id": self._default_stage_id().id})
         self.sudo().write({"date_resolved": False})
         return True
 
@@ -929,20 +887,30 @@ class KfTicket(models.Model):
     @api.model
     def _cron_sla_scan(self, limit=5000):
         """Flag open tickets without a first reply past their deadline and
-        give the manager one activity each (never twice)."""
-        now = fields.Datetime.now()
-        late = self.search(
-            [
-                ("is_closed", "=", False),
-                ("first_reply_date", "=", False),
-                ("sla_deadline", "<", now),
-                ("sla_escalated", "=", False),
-            ],
-            order="sla_deadline",
-            limit=limit,
-        )
+        give the manager one activity each (never twice), ``limit`` per run."""
+        late = self.search(self._sla_to_escalate_domain(fields.Datetime.now()), order="sla_deadline", limit=limit)
+        late._escalate_sla()
+        if len(late) == limit:
+            self.env["ir.cron"]._notify_progress(done=len(late), remaining=1)
+        return len(late)
+
+    @api.model
+    def _sla_to_escalate_domain(self, now):
+        """Open tickets without a first reply, past their reply deadline at
+        ``now`` and not escalated yet."""
+        return [
+            ("is_closed", "=", False),
+            ("first_reply_date", "=", False),
+            ("sla_deadline", "<", now),
+            ("sla_escalated", "=", False),
+        ]
+
+    def _escalate_sla(self):
+        """Flag these tickets as breached and escalated, with a note each and
+        an activity for the manager (else the handler)."""
+        late = self
         if not late:
-            return 0
+            return
         # one batched UPDATE and one batched chatter log instead of a tracking
         # message per ticket
         late.sudo().with_context(tracking_disable=True).write({"sla_breached": True, "sla_escalated": True})
@@ -955,23 +923,17 @@ class KfTicket(models.Model):
         assignees = self.env["res.users"].kf_activity_users(
             late, {ticket.id: ticket.user_id for ticket in late}, manager_first=True
         )
-        activity_type = self.env.ref("kf_dispatch.mail_activity_type_kf_ticket_sla")
-        model_id = self.env["ir.model"]._get_id(self._name)
-        today = fields.Date.context_today(self)
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
-            [
-                {
-                    "activity_type_id": activity_type.id,
-                    "res_model_id": model_id,
-                    "res_id": ticket.id,
-                    "summary": self.env._("Ticket %(name)s got no reply within the SLA", name=ticket.name),
-                    "user_id": assignees[ticket.id].id,
-                    "date_deadline": today,
-                }
+        self.env["mail.activity"].kf_create_activities(
+            late,
+            "kf_dispatch.mail_activity_type_kf_ticket_sla",
+            {
+                ticket.id: (
+                    assignees[ticket.id],
+                    False,
+                    self.env._("Ticket %(name)s got no reply within the SLA", name=ticket.name),
+                    False,
+                )
                 for ticket in late
-                if assignees[ticket.id]
-            ]
+            },
+            automated=False,
         )
-        if len(late) == limit:
-            self.env["ir.cron"]._notify_progress(done=len(late), remaining=1)
-        return len(late)

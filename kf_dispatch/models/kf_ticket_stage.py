@@ -19,3 +19,9 @@ class KfTicketStage(models.Model):
         help="Tickets in this stage are finished (closed or cancelled).",
     )
     description = fields.Text(translate=True)
+    template_id = fields.Many2one(
+        "mail.template",
+        string="Email Template",
+        domain=[("model", "=", "kf.ticket")],
+        help="Sent to the customer when a ticket moves to this stage (not when it is created in it).",
+    )

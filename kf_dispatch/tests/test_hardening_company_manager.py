@@ -13,10 +13,10 @@ MANAGER_GROUP = "kf_customer_service.group_kf_manager"
 
 @tagged("post_install", "-at_install")
 class TestHardeningCompanyManager(KfDispatchCommon):
-    """Bugs: SLA escalations of a second company went to the one global KF
-    manager, who cannot open those tickets; and a customer with only tickets,
-    problems or work orders could be deleted, its records losing the
-    customer."""
+    """SLA escalations of a second company go to that company's manager, who
+    can open those tickets; and a customer with tickets, problems or work
+    orders (even without contracts) cannot be deleted, so those records keep
+    their customer."""
 
     @classmethod
     def setUpClass(cls):

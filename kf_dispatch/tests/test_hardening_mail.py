@@ -10,11 +10,11 @@ from .test_mail_gateway import INCOMING_EMAIL
 
 @tagged("post_install", "-at_install")
 class TestHardeningMailGateway(MailCommon):
-    """Bugs of the ticket mail gateway: the customer was matched on whatever
-    partner Odoo found for the From header (a contact of one of several
-    customers sharing an address, or an employee, who became the customer),
-    and a reply from another customer's contact to a ticket made that
-    contact a follower of the foreign ticket, receiving all its answers."""
+    """The ticket mail gateway matches the customer on the sender's real
+    address only, never on whatever partner Odoo finds for the From header (a
+    contact of one of several customers sharing an address, or an employee,
+    does not become the customer); a reply from another customer's contact to
+    a ticket does not make that contact a follower receiving its answers."""
 
     @classmethod
     def setUpClass(cls):

@@ -38,11 +38,11 @@ ORDER_STAFF_FIELDS = (
 
 @tagged("post_install", "-at_install")
 class TestHardeningPortalPrivacy(KfDispatchCommon, HttpCase):
-    """Bug: a portal customer could read the staff-only fields of their own
+    """A portal customer cannot read the staff-only fields of their own
     tickets and work orders (manager's review note, escalation flags, the
     dispatcher, the completion note, the problem log...) by calling ``read``
-    or ``search_read`` over JSON-RPC, although the portal pages never show
-    them."""
+    or ``search_read`` over JSON-RPC: the portal pages never show them
+    either."""
 
     @classmethod
     def setUpClass(cls):
@@ -142,11 +142,11 @@ class TestHardeningPortalPrivacy(KfDispatchCommon, HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestHardeningPortalUploads(KfDispatchCommon, HttpCase):
-    """Bug: the portal's new-ticket form refused only a few extensions, so
-    ``setup.exe.``, ``setup.exe `` (Windows drops the trailing dot/space),
-    ``report.pdf.exe`` or ``x.exe.pdf`` went through, as did HTML/SVG pages
-    and programs renamed ``.pdf``; the size limit was not checked before the
-    upload."""
+    """The portal's new-ticket form accepts only allowed file types, judged on
+    the real name and content: ``setup.exe.``, ``setup.exe `` (Windows drops
+    the trailing dot/space), ``report.pdf.exe``, ``x.exe.pdf``, HTML/SVG pages
+    and programs renamed ``.pdf`` are refused, and the size limit is checked
+    before the upload."""
 
     @classmethod
     def setUpClass(cls):

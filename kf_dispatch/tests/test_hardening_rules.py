@@ -54,8 +54,8 @@ class TestHardeningTicketReview(KfHardeningCommon):
         return ticket
 
     def test_specialist_cannot_write_review_fields(self):
-        """Bug: a specialist set manager_reviewed (and who/when) on their own
-        major complaint through a plain write, then closed it."""
+        """A specialist cannot set manager_reviewed (nor who/when) on their
+        own major complaint through a plain write, so cannot close it."""
         ticket = self._major_complaint_visit_done()
         self._assert_specialist_handles(ticket)
         self.assertTrue(ticket.manager_review_required)
@@ -73,8 +73,8 @@ class TestHardeningTicketReview(KfHardeningCommon):
         self.assertFalse(ticket.manager_reviewed)
 
     def test_major_complaint_not_closed_without_review_on_any_path(self):
-        """Bug: moving the stage with the context key the buttons use
-        (kf_ticket_stage_checked) skipped the review check."""
+        """Moving the stage with the context key the buttons use
+        (kf_ticket_stage_checked) still runs the review check."""
         ticket = self._major_complaint_visit_done()
         self._assert_specialist_handles(ticket)
         as_specialist = ticket.with_user(self.specialist)
@@ -87,8 +87,8 @@ class TestHardeningTicketReview(KfHardeningCommon):
         self.assertFalse(ticket.is_closed)
 
     def test_specialist_cannot_downgrade_major_complaint(self):
-        """Bug: lowering the priority turned a major complaint into one that
-        needs no review."""
+        """The handler cannot lower the priority of a major complaint to
+        escape the review."""
         ticket = self._create_ticket(priority="2")
         self._assert_specialist_handles(ticket)
         with self.assertRaises(AccessError):
@@ -98,7 +98,7 @@ class TestHardeningTicketReview(KfHardeningCommon):
         self.assertTrue(ticket.manager_review_required)
 
     def test_handling_manager_cannot_review_own_ticket(self):
-        """Bug: a manager handling a major complaint reviewed it themselves."""
+        """A manager handling a major complaint cannot review it themselves."""
         ticket = self._create_ticket(priority="2", user_id=self.manager.id, resolution="Done.")
         self.assertEqual(ticket.user_id, self.manager)
         self.assertTrue(self.manager.has_group(MANAGER))
@@ -118,7 +118,7 @@ class TestHardeningTicketReview(KfHardeningCommon):
 @tagged("post_install", "-at_install")
 class TestHardeningSystemFields(KfHardeningCommon):
     def test_specialist_cannot_clear_sla_flags(self):
-        """Bug: a specialist cleared sla_breached (or set a first reply date)
+        """A specialist cannot clear sla_breached (nor set a first reply date)
         on their own ticket with a plain write."""
         ticket = self._create_ticket(ticket_type="repair")
         ticket.write({"sla_breached": True, "sla_escalated": True})  # as the SLA scan does
@@ -142,8 +142,8 @@ class TestHardeningSystemFields(KfHardeningCommon):
             )
 
     def test_specialist_cannot_hide_breached_ticket(self):
-        """Bug: a breached ticket was reassigned, archived or given a later
-        reception date (moving its deadline) by its handler."""
+        """The handler of a breached ticket cannot reassign it, archive it or
+        give it a later reception date (which would move its deadline)."""
         ticket = self._create_ticket(ticket_type="repair")
         ticket.sla_breached = True
         self._assert_specialist_handles(ticket)
@@ -155,7 +155,7 @@ class TestHardeningSystemFields(KfHardeningCommon):
         self.assertTrue(ticket.active)
 
     def test_executor_cannot_write_order_timing_and_escalation(self):
-        """Bug: the executor cleared the escalation flags or backdated the
+        """The executor cannot clear the escalation flags nor backdate the
         actual end of their own work order."""
         order = self._create_order()
         order.action_dispatch()
@@ -222,8 +222,8 @@ class TestHardeningProblem(KfHardeningCommon):
         return problem
 
     def test_appraised_specialist_cannot_hide_confirmed_problem(self):
-        """Bug: the specialist a confirmed problem counts against archived
-        it, reassigned it or reset it to draft."""
+        """The specialist a confirmed problem counts against cannot archive
+        it, reassign it or reset it to draft."""
         problem = self._confirmed_problem(self.specialist)
         self.assertFalse(self.specialist.has_group(MANAGER))
         self.assertEqual(problem.user_id, self.specialist)
@@ -296,8 +296,8 @@ class TestHardeningProblem(KfHardeningCommon):
 @tagged("post_install", "-at_install")
 class TestHardeningOrderClose(KfHardeningCommon):
     def test_executor_cannot_close_without_certificate(self):
-        """Bug: an operations engineer wrote state = 'closed' on a done work
-        order without the acceptance certificate (only action_close checked)."""
+        """Writing state = 'closed' on a done work order needs the acceptance
+        certificate as the button does: the constraint holds on every path."""
         order = self._done_order()
         self.assertFalse(self.executor.has_group(CLERK), "the executor is the lowest group working on orders")
         self.assertEqual(order.user_id, self.executor)
@@ -318,8 +318,8 @@ class TestHardeningOrderClose(KfHardeningCommon):
         self.assertTrue(order.date_closed, "the direct write ran the Close button")
 
     def test_executor_cannot_cancel_own_order(self):
-        """Bug: an overdue order was cancelled (out of the on-time rate) by
-        its own executor."""
+        """An executor cannot cancel their own order (which would take an
+        overdue order out of the on-time rate)."""
         order = self._create_order()
         order.action_dispatch()
         with self.assertRaises(AccessError):
@@ -338,7 +338,7 @@ class TestHardeningReturnVisit(KfHardeningCommon):
         return ticket
 
     def test_repair_not_closed_without_return_visit(self):
-        """Bug: a complaint or repair was closed (button, kanban or cancel)
+        """A complaint or repair does not close (button, kanban or cancel)
         without its return visit."""
         ticket = self._resolved_repair()
         self._assert_specialist_handles(ticket)
@@ -389,7 +389,7 @@ class TestHardeningReturnVisit(KfHardeningCommon):
 @tagged("post_install", "-at_install")
 class TestHardeningJsonRpc(KfHardeningCommon, HttpCase):
     def test_sla_flag_refused_over_json_rpc(self):
-        """Bug: the SLA flag was cleared through the web client's RPC."""
+        """The SLA flag cannot be cleared through the web client's RPC either."""
         ticket = self._create_ticket(ticket_type="repair")
         ticket.sla_breached = True
         self._assert_specialist_handles(ticket)

@@ -1,10 +1,10 @@
 """XLSX exports of the KPI reports: appraisal sheets, satisfaction summary and
 problem statistics of a month.
 
-Rows are read through the ORM's ``_search`` so that the access rights and
-record rules of the requesting user apply; the workbook is written row by row
-with xlsxwriter in ``constant_memory`` mode to a temporary file, which is then
-streamed back. Large tables are read in keyset-paginated chunks.
+The rows come from the report models' ``xlsx_rows`` methods, called as the
+requesting user (their access rights and record rules apply), which read large
+tables in batches; the workbook is written row by row with xlsxwriter in
+``constant_memory`` mode to a temporary file, which is then streamed back.
 """
 
 import os
@@ -19,12 +19,12 @@ from werkzeug.wsgi import wrap_file
 
 from odoo import fields, http
 from odoo.http import Response, content_disposition, request
-from odoo.tools import SQL
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 5000
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-PROBLEM_TYPES = ("overdue", "complaint", "quality", "acceptance", "warranty")
+# number format of a KPI figure by its unit
+UNIT_FORMATS = {"percent": "percent", "days": "float1", "count": "float1", "amount": "amount"}
 
 
 class XlsxTable:
@@ -138,45 +138,6 @@ class KfKpiXlsxController(http.Controller):
             raise BadRequest(env._("The month must be given as YYYY-MM, e.g. 2026-10."))
         return date(int(match.group(1)), int(match.group(2)), 1)
 
-    @staticmethod
-    def _kf_selection(env, model, field):
-        return dict(env[model]._fields[field]._description_selection(env))
-
-    @staticmethod
-    def _kf_jsonb(env, alias, column):
-        """Translated value of a jsonb (translatable) column."""
-        return SQL(
-            "COALESCE(%s->>%s, %s->>'en_US')",
-            SQL.identifier(alias, column),
-            env.lang or "en_US",
-            SQL.identifier(alias, column),
-        )
-
-    def _kf_user_name(self, query, alias, column="user_id"):
-        """Join the user of ``alias.column`` and return the SQL of their name."""
-        user_alias = query.left_join(alias, column, "res_users", "id", f"kf_{column}")
-        partner_alias = query.left_join(user_alias, "partner_id", "res_partner", "id", "kf_partner")
-        return SQL.identifier(partner_alias, "name")
-
-    def _kf_iter_keyset(self, env, model, domain, key_field, select):
-        """Yield the rows of ``select(query)`` over the records of ``model``
-        matching ``domain`` that the user may read, ordered by (key_field, id),
-        fetched in chunks of CHUNK_SIZE records (keyset pagination: memory does
-        not grow with the month). ``select`` must return key_field and id as
-        its first two columns."""
-        Model = env[model]
-        last = None
-        while True:
-            page_domain = list(domain)
-            if last is not None:
-                page_domain += ["|", (key_field, ">", last[0]), "&", (key_field, "=", last[0]), ("id", ">", last[1])]
-            query = Model._search(page_domain, order=f"{key_field}, id", limit=CHUNK_SIZE)
-            rows = env.execute_query(select(query))
-            yield from rows
-            if len(rows) < CHUNK_SIZE:
-                return
-            last = rows[-1][:2]
-
     # ------------------------------------------------------------- routes
     @http.route("/kf_kpi/xlsx/appraisal", type="http", auth="user", methods=["GET"])
     def kf_xlsx_appraisal(self, month=None, **kwargs):
@@ -202,45 +163,9 @@ class KfKpiXlsxController(http.Controller):
         self._kf_write_problems(env, book, month_start)
         return book.response(f"kf_problems_{month_start:%Y-%m}.xlsx")
 
-    # ------------------------------------------------------------ appraisal
+    # ------------------------------------------------------------ workbooks
     def _kf_write_appraisal(self, env, book, month_start):
-        Sheet = env["kf.kpi.sheet"]
-        Line = env["kf.kpi.sheet.line"]
-        department = env._("Customer Service Department")
-        scopes = self._kf_selection(env, "kf.kpi.sheet", "scope")
-        states = self._kf_selection(env, "kf.kpi.sheet", "state")
-        families = self._kf_selection(env, "kf.kpi.sheet.line", "family")
-        units = self._kf_selection(env, "kf.kpi.sheet.line", "unit")
-        yes, no, no_data = env._("Yes"), env._("No"), env._("No data")
-
-        # the sheets of the month (one per employee and one for the department)
-        query = Sheet._search([("date_from", "=", month_start)], order="scope, user_id, id")
-        sheet_alias = query.table
-        user_name = self._kf_user_name(query, sheet_alias)
-        sheets = env.execute_query(
-            query.select(
-                SQL.identifier(sheet_alias, "id"),
-                SQL.identifier(sheet_alias, "date_from"),
-                SQL.identifier(sheet_alias, "scope"),
-                user_name,
-                SQL.identifier(sheet_alias, "state"),
-                SQL.identifier(sheet_alias, "total_score"),
-                SQL(
-                    """(SELECT COUNT(*) FILTER (WHERE l.has_data AND l.met)
-                          FROM kf_kpi_sheet_line l WHERE l.sheet_id = %s)""",
-                    SQL.identifier(sheet_alias, "id"),
-                ),
-                SQL(
-                    "(SELECT COUNT(*) FILTER (WHERE l.has_data) FROM kf_kpi_sheet_line l WHERE l.sheet_id = %s)",
-                    SQL.identifier(sheet_alias, "id"),
-                ),
-            )
-        )
-
-        def who(scope, name):
-            return name if scope == "employee" and name else department
-
-        lines_table = book.table(
+        lines = book.table(
             env._("Appraisal"),
             [
                 (env._("Month"), 10, "month"),
@@ -256,67 +181,25 @@ class KfKpiXlsxController(http.Controller):
                 (env._("Score"), 10, "float"),
             ],
         )
-        # lines of up to CHUNK_SIZE/20 sheets at a time, in the order of the sheets
-        step = max(CHUNK_SIZE // 20, 1)
-        for start in range(0, len(sheets), step):
-            chunk = [row[0] for row in sheets[start : start + step]]
-            query = Line._search([("sheet_id", "in", chunk)])
-            line = query.table
-            sheet = query.join(line, "sheet_id", "kf_kpi_sheet", "id", "kf_sheet_id")
-            definition = query.join(line, "definition_id", "kf_kpi_definition", "id", "kf_definition_id")
-            name_sql = self._kf_user_name(query, sheet)
-            query.order = SQL(
-                "array_position(%s, %s), %s, %s",
-                chunk,
-                SQL.identifier(line, "sheet_id"),
-                SQL.identifier(line, "sequence"),
-                SQL.identifier(line, "id"),
+        for row in env["kf.kpi.sheet.line"].xlsx_rows(month_start, batch_size=CHUNK_SIZE):
+            value_format = UNIT_FORMATS.get(row["unit_key"], "float")
+            lines.append(
+                [
+                    row["date_from"],
+                    row["appraised"],
+                    row["code"],
+                    row["kpi"],
+                    row["family"],
+                    row["target"],
+                    row["actual"],
+                    row["unit"],
+                    row["met"],
+                    row["weight"],
+                    row["score"],
+                ],
+                formats={5: value_format, 6: value_format},
             )
-            rows = env.execute_query(
-                query.select(
-                    SQL.identifier(sheet, "date_from"),
-                    SQL.identifier(sheet, "scope"),
-                    name_sql,
-                    SQL("COALESCE(%s, %s)", SQL.identifier(line, "code"), SQL.identifier(definition, "code")),
-                    self._kf_jsonb(env, definition, "name"),
-                    SQL.identifier(line, "family"),
-                    SQL.identifier(line, "target"),
-                    SQL.identifier(line, "actual"),
-                    SQL.identifier(line, "unit"),
-                    SQL.identifier(line, "has_data"),
-                    SQL.identifier(line, "met"),
-                    SQL.identifier(line, "weight"),
-                    SQL.identifier(line, "score"),
-                )
-            )
-            for date_from, scope, name, code, kpi, family, target, actual, unit, has_data, met, weight, score in rows:
-                value_format = "float"
-                if unit == "percent":
-                    # stored as 0-100: written as a fraction with a % format
-                    target = target / 100.0 if target is not None else None
-                    actual = actual / 100.0 if actual is not None else None
-                    value_format = "percent"
-                elif unit in ("days", "count"):
-                    value_format = "float1"
-                elif unit == "amount":
-                    value_format = "amount"
-                lines_table.append(
-                    [
-                        date_from,
-                        who(scope, name),
-                        code,
-                        kpi,
-                        families.get(family, family),
-                        target,
-                        actual if has_data else None,
-                        units.get(unit, unit),
-                        (yes if met else no) if has_data else no_data,
-                        weight,
-                        score,
-                    ],
-                    formats={5: value_format, 6: value_format},
-                )
-        lines_table.close()
+        lines.close()
 
         summary = book.table(
             env._("Summary"),
@@ -330,51 +213,25 @@ class KfKpiXlsxController(http.Controller):
                 (env._("KPIs Measured"), 14, "int"),
             ],
         )
-        for _sheet_id, date_from, scope, name, state, total, met_count, measured_count in sheets:
+        for row in env["kf.kpi.sheet"].xlsx_rows(month_start):
             summary.append(
                 [
-                    date_from,
-                    who(scope, name),
-                    scopes.get(scope, scope),
-                    states.get(state, state),
-                    total,
-                    met_count,
-                    measured_count,
+                    row["date_from"],
+                    row["appraised"],
+                    row["scope"],
+                    row["state"],
+                    row["total_score"],
+                    row["met_count"],
+                    row["measured_count"],
                 ]
             )
         summary.close()
 
-    # --------------------------------------------------------- satisfaction
-    def _kf_satisfaction_groups(self, env, month_start, by):
-        """One grouped query over the satisfaction view: (label, responses,
-        visits, surveys, average score, average %) per customer or specialist."""
-        Report = env["kf.kpi.satisfaction.report"]
-        query = Report._search([("month", "=", month_start)])
-        report = query.table
-        if by == "partner_id":
-            partner = query.left_join(report, "partner_id", "res_partner", "id", "kf_partner_id")
-            label = SQL.identifier(partner, "name")
-        else:
-            label = self._kf_user_name(query, report, "user_id")
-        key = SQL.identifier(report, by)
-        query.groupby = SQL("%s, %s", key, label)
-        query.order = SQL("%s NULLS LAST, %s", label, key)
-        source = SQL.identifier(report, "source")
-        return env.execute_query(
-            query.select(
-                label,
-                SQL("COUNT(*)"),
-                SQL("COUNT(*) FILTER (WHERE %s = 'visit')", source),
-                SQL("COUNT(*) FILTER (WHERE %s = 'survey')", source),
-                SQL("AVG(%s)", SQL.identifier(report, "score")),
-                SQL("AVG(%s) / 100.0", SQL.identifier(report, "score_pct")),
-            )
-        )
-
     def _kf_write_satisfaction(self, env, book, month_start):
-        for by, title, who_label, empty in (
-            ("partner_id", env._("By Customer"), env._("Customer"), env._("No customer")),
-            ("user_id", env._("By Specialist"), env._("Specialist"), env._("Unassigned")),
+        Report = env["kf.kpi.satisfaction.report"]
+        for groupby, title, who_label in (
+            ("partner_id", env._("By Customer"), env._("Customer")),
+            ("user_id", env._("By Specialist"), env._("Specialist")),
         ):
             table = book.table(
                 title,
@@ -388,76 +245,41 @@ class KfKpiXlsxController(http.Controller):
                     (env._("Average %"), 12, "percent"),
                 ],
             )
-            total = [0, 0, 0, 0.0]
-            for label, count, visits, surveys, avg_score, avg_pct in self._kf_satisfaction_groups(env, month_start, by):
-                table.append([month_start, label or empty, count, visits, surveys, avg_score, avg_pct])
-                total[0] += count
-                total[1] += visits
-                total[2] += surveys
-                total[3] += (avg_score or 0.0) * count
-            if total[0]:
-                average = total[3] / total[0]
+            for row in Report.xlsx_rows(month_start, groupby=groupby):
                 table.append(
-                    [month_start, env._("Total"), total[0], total[1], total[2], average, average / 5.0],
-                    bold=True,
+                    [
+                        month_start,
+                        row["label"],
+                        row["responses"],
+                        row["visits"],
+                        row["surveys"],
+                        row["average_score"],
+                        row["average_pct"],
+                    ],
+                    bold=row["is_total"],
                 )
             table.close()
 
-    # ------------------------------------------------------------- problems
     def _kf_write_problems(self, env, book, month_start):
         Report = env["kf.kpi.problem.report"]
-        types = self._kf_selection(env, "kf.kpi.problem.report", "problem_type")
-        states = self._kf_selection(env, "kf.kpi.problem.report", "state")
-        no_employee, no_project = env._("Unassigned"), env._("No project")
-
-        # a date range (rather than the month column) lets PostgreSQL use the
-        # index on kf_problem.date through the view
-        domain = [("date", ">=", month_start), ("date", "<", month_start + relativedelta(months=1))]
-
-        # Statistics: one grouped query by employee and project
-        query = Report._search(domain)
-        report = query.table
-        user_name = self._kf_user_name(query, report)
-        project = query.left_join(report, "project_id", "project_project", "id", "kf_project_id")
-        project_name = self._kf_jsonb(env, project, "name")
-        query.groupby = SQL(
-            "%s, %s, %s, %s",
-            SQL.identifier(report, "user_id"),
-            user_name,
-            SQL.identifier(report, "project_id"),
-            project_name,
-        )
-        query.order = SQL("%s NULLS LAST, %s NULLS LAST", user_name, project_name)
-        problem_type = SQL.identifier(report, "problem_type")
-        rows = env.execute_query(
-            query.select(
-                user_name,
-                project_name,
-                *(SQL("COUNT(*) FILTER (WHERE %s = %s)", problem_type, ptype) for ptype in PROBLEM_TYPES),
-                SQL("COUNT(*)"),
-                SQL("COALESCE(SUM(%s), 0)", SQL.identifier(report, "evidence_count")),
-            )
-        )
         stats = book.table(
             env._("Statistics"),
             [
                 (env._("Month"), 10, "month"),
                 (env._("Employee"), 24, "text"),
                 (env._("Project"), 30, "text"),
-                *((types.get(ptype, ptype), 12, "int") for ptype in PROBLEM_TYPES),
+                *((label, 12, "int") for _key, label in Report.problem_types()),
                 (env._("Total"), 10, "int"),
                 (env._("Evidence"), 10, "int"),
             ],
         )
-        totals = [0] * (len(PROBLEM_TYPES) + 2)
-        for employee, project_label, *counts in rows:
-            stats.append([month_start, employee or no_employee, project_label or no_project, *counts])
-            totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        if rows:
-            stats.append([month_start, env._("Total"), None, *totals], bold=True)
+        for row in Report.xlsx_statistics_rows(month_start):
+            stats.append(
+                [month_start, row["employee"], row["project"], *row["counts"], row["total"], row["evidence"]],
+                bold=row["is_total"],
+            )
         stats.close()
 
-        # Problems: each problem with its evidence file names, in date order
         problems = book.table(
             env._("Problems"),
             [
@@ -473,57 +295,19 @@ class KfKpiXlsxController(http.Controller):
                 (env._("Evidence Files"), 50, "wrap"),
             ],
         )
-
-        def select(query):
-            report = query.table
-            problem = query.join(report, "id", "kf_problem", "id", "kf_problem")
-            customer = query.left_join(report, "partner_id", "res_partner", "id", "kf_partner_id")
-            project = query.left_join(report, "project_id", "project_project", "id", "kf_project_id")
-            return query.select(
-                SQL.identifier(report, "date"),
-                SQL.identifier(report, "id"),
-                SQL.identifier(report, "name"),
-                SQL.identifier(report, "problem_type"),
-                SQL.identifier(customer, "name"),
-                self._kf_jsonb(env, project, "name"),
-                self._kf_user_name(query, report),
-                SQL.identifier(report, "state"),
-                SQL.identifier(problem, "description"),
-                SQL.identifier(report, "evidence_count"),
-                SQL(
-                    """(SELECT string_agg(att.name, ', ' ORDER BY att.name, att.id)
-                          FROM kf_problem_evidence_rel rel
-                          JOIN ir_attachment att ON att.id = rel.attachment_id
-                         WHERE rel.problem_id = %s)""",
-                    SQL.identifier(report, "id"),
-                ),
-            )
-
-        for (
-            problem_date,
-            _id,
-            name,
-            ptype,
-            customer,
-            project_label,
-            employee,
-            state,
-            description,
-            evidence_count,
-            files,
-        ) in self._kf_iter_keyset(env, "kf.kpi.problem.report", domain, "date", select):
+        for row in Report.xlsx_rows(month_start, batch_size=CHUNK_SIZE):
             problems.append(
                 [
-                    name,
-                    problem_date,
-                    types.get(ptype, ptype),
-                    customer,
-                    project_label,
-                    employee,
-                    states.get(state, state),
-                    description,
-                    evidence_count,
-                    files,
+                    row["name"],
+                    row["date"],
+                    row["type"],
+                    row["customer"],
+                    row["project"],
+                    row["employee"],
+                    row["state"],
+                    row["description"],
+                    row["evidence_count"],
+                    row["evidence_files"],
                 ]
             )
         problems.close()

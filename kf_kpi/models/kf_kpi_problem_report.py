@@ -1,5 +1,9 @@
-from odoo import fields, models, tools
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
+
+from odoo.addons.kf_dispatch.models.kf_problem import PROBLEM_TYPES
 
 
 class KfKpiProblemReport(models.Model):
@@ -15,17 +19,7 @@ class KfKpiProblemReport(models.Model):
     name = fields.Char(string="Reference", readonly=True)
     date = fields.Date(readonly=True)
     month = fields.Date(readonly=True)
-    problem_type = fields.Selection(
-        [
-            ("overdue", "Overdue delivery"),
-            ("complaint", "Complaint"),
-            ("quality", "Quality"),
-            ("acceptance", "Acceptance"),
-            ("warranty", "Warranty"),
-        ],
-        string="Type",
-        readonly=True,
-    )
+    problem_type = fields.Selection(PROBLEM_TYPES, string="Type", readonly=True)
     problem_id = fields.Many2one("kf.problem", readonly=True)
     user_id = fields.Many2one("res.users", string="Employee", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
@@ -59,3 +53,133 @@ class KfKpiProblemReport(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
+
+    # ------------------------------------------------------------ exports
+    @api.model
+    def month_domain(self, month):
+        """Domain of the problems of a month (``month``: its first day). A date
+        range rather than the ``month`` column lets PostgreSQL use the index on
+        kf_problem.date through the view."""
+        return [("date", ">=", month), ("date", "<", month + relativedelta(months=1))]
+
+    @api.model
+    def problem_types(self):
+        """(key, label) of the problem types in display order, labels in the
+        user's language."""
+        return self._fields["problem_type"]._description_selection(self.env)
+
+    @api.model
+    def xlsx_statistics_rows(self, month):
+        """Yield the problems of a month the current user may read (record rules
+        apply: a specialist gets their own), counted per employee and project,
+        in the order of the employees' then the projects' names (none last);
+        then a total row when there is any problem.
+
+        Each row is a dict: ``employee`` (the name, or "Unassigned"),
+        ``project`` (the name, or "No project"), ``counts`` (one count per
+        problem type, in the order of ``problem_types()``), ``total``,
+        ``evidence`` (pieces of evidence) and ``is_total``."""
+        types = [key for key, _label in self.problem_types()]
+        stats = {}  # (user id, project id) -> [count per type..., total, evidence]
+        for user, project, ptype, count, evidence in self._read_group(
+            self.month_domain(month), ["user_id", "project_id", "problem_type"], ["__count", "evidence_count:sum"]
+        ):
+            row = stats.setdefault((user.id, project.id), [0] * (len(types) + 2))
+            if ptype in types:
+                row[types.index(ptype)] += count
+            row[-2] += count
+            row[-1] += evidence or 0
+
+        def ranks(model, ids):
+            # names sorted by the database, as the views sort them; none last
+            records = self.env[model].sudo().with_context(active_test=False)
+            named = records.search_fetch([("id", "in", [i for i in ids if i])], ["name"], order="name, id")
+            return {record.id: (index, record.name) for index, record in enumerate(named)} | {False: (len(named), None)}
+
+        users = ranks("res.users", {user_id for user_id, _project_id in stats})
+        projects = ranks("project.project", {project_id for _user_id, project_id in stats})
+        totals = [0] * (len(types) + 2)
+        for user_id, project_id in sorted(stats, key=lambda key: (users[key[0]][0], projects[key[1]][0])):
+            figures = stats[(user_id, project_id)]
+            yield {
+                "employee": users[user_id][1] or self.env._("Unassigned"),
+                "project": projects[project_id][1] or self.env._("No project"),
+                "counts": figures[:-2],
+                "total": figures[-2],
+                "evidence": figures[-1],
+                "is_total": False,
+            }
+            totals = [a + b for a, b in zip(totals, figures, strict=True)]
+        if stats:
+            yield {
+                "employee": self.env._("Total"),
+                "project": None,
+                "counts": totals[:-2],
+                "total": totals[-2],
+                "evidence": totals[-1],
+                "is_total": True,
+            }
+
+    @api.model
+    def xlsx_rows(self, month, batch_size=5000):
+        """Yield the problems of a month the current user may read (record rules
+        apply), in date order, read ``batch_size`` at a time (keyset pages on
+        (date, id), the cache emptied after each page: memory does not grow
+        with the month).
+
+        Each row is a dict: ``name``, ``date``, ``type`` and ``state``
+        (labels), ``customer``, ``project``, ``employee`` (names),
+        ``description``, ``evidence_count`` and ``evidence_files``: the names,
+        comma-separated, of the problem's evidence attachments the user may read
+        (access to an attachment is access to the document it is attached to)."""
+        types = dict(self.problem_types())
+        states = dict(self._fields["state"]._description_selection(self.env))
+        domain = self.month_domain(month)
+        fnames = ["name", "date", "problem_type", "partner_id", "project_id", "user_id", "state", "evidence_count"]
+        while True:
+            page = self.search_fetch(domain, [*fnames, "problem_id"], order="date, id", limit=batch_size)
+            files = self._kf_evidence_names(page.problem_id)
+            # the rows are the user's; the names on them are read as the views show them
+            for row in page.sudo():
+                yield {
+                    "name": row.name,
+                    "date": row.date,
+                    "type": types.get(row.problem_type, row.problem_type),
+                    "customer": row.partner_id.name,
+                    "project": row.project_id.name,
+                    "employee": row.user_id.name,
+                    "state": states.get(row.state, row.state),
+                    "description": row.problem_id.description,
+                    "evidence_count": row.evidence_count,
+                    "evidence_files": files.get(row.problem_id.id),
+                }
+            if len(page) < batch_size:
+                return
+            last_date, last_id = page[-1].date, page[-1].id
+            domain = [
+                *self.month_domain(month),
+                "|",
+                ("date", ">", last_date),
+                "&",
+                ("date", "=", last_date),
+                ("id", ">", last_id),
+            ]
+            self.env.invalidate_all()
+
+    def _kf_evidence_names(self, problems):
+        """{problem id: "a.jpg, b.jpg"}: the names of the problems' evidence
+        attachments the current user may read, in name order (two queries for
+        the whole batch)."""
+        links = {problem.id: problem.evidence_attachment_ids.ids for problem in problems.sudo()}
+        attachment_ids = {attachment_id for ids in links.values() for attachment_id in ids}
+        readable = self.env["ir.attachment"].search_fetch(
+            [("id", "in", list(attachment_ids))], ["name"], order="name, id"
+        )
+        rank = {attachment.id: index for index, attachment in enumerate(readable)}
+        names = {attachment.id: attachment.name for attachment in readable}
+        result = {}
+        for problem_id, ids in links.items():
+            ordered = sorted((i for i in ids if i in rank), key=rank.get)
+            if ordered:
+                result[problem_id] = ", ".join(names[i] for i in ordered)
+        return result

@@ -1,10 +1,15 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 
 class KfKpiSatisfactionReport(models.Model):
     """One row per satisfaction response: a scored return visit or a completed
-    satisfaction survey of a ticket (客户满意度汇总表)."""
+    satisfaction survey of a ticket (客户满意度汇总表).
+
+    This view is the one definition of customer satisfaction: the summary, its
+    XLSX export and the satisfaction KPI of the appraisal sheets all read it
+    through ``responses_domain()``, so the same month gives the same figure on
+    every screen."""
 
     _name = "kf.kpi.satisfaction.report"
     _description = "Customer Satisfaction Summary"
@@ -92,3 +97,73 @@ class KfKpiSatisfactionReport(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
+
+    @api.model
+    def responses_domain(self, month, company=None):
+        """Domain of the satisfaction responses of a month (``month``: its first
+        day), of one company when given.
+
+        A response is a done visit of any type scored 1 to 5, or a completed
+        satisfaction survey of an active ticket (the average of its scored
+        single-choice answers). It is dated on the local day, in the time zone of
+        the specialist it counts for: the visit's or ticket's responsible, else
+        the customer's specialist."""
+        domain = [("month", "=", month)]
+        if company:
+            domain.append(("company_id", "=", company.id))
+        return domain
+
+    @api.model
+    def xlsx_rows(self, month, groupby="partner_id"):
+        """Yield the responses of a month the current user may read (record
+        rules apply: a specialist gets their own), one row per customer
+        (``groupby="partner_id"``) or per specialist (``groupby="user_id"``) in
+        the order of their names, the rows without one last; then a total row
+        when there is any response.
+
+        Each row is a dict: ``label`` (the name, or "No customer" /
+        "Unassigned"), ``responses``, ``visits``, ``surveys``,
+        ``average_score`` (1 to 5), ``average_pct`` (a fraction: 0.6 for 60 %) and
+        ``is_total``."""
+        if groupby not in ("partner_id", "user_id"):
+            raise ValueError(f"Satisfaction rows are grouped by partner_id or user_id, not {groupby!r}")
+        groups = {}  # record id or False -> [responses, visits, surveys, score sum, % sum]
+        for key, source, count, score_sum, pct_sum in self._read_group(
+            self.responses_domain(month), [groupby, "source"], ["__count", "score:sum", "score_pct:sum"]
+        ):
+            group = groups.setdefault(key.id, [0, 0, 0, 0.0, 0.0])
+            group[0] += count
+            group[1 if source == "visit" else 2] += count
+            group[3] += score_sum or 0.0
+            group[4] += pct_sum or 0.0
+        comodel = self.env[self._fields[groupby].comodel_name].sudo().with_context(active_test=False)
+        named = comodel.search_fetch([("id", "in", [key for key in groups if key])], ["name"], order="name, id")
+        empty = self.env._("No customer") if groupby == "partner_id" else self.env._("Unassigned")
+        total = [0, 0, 0, 0.0]
+        for record in [*named, comodel.browse()]:
+            group = groups.get(record.id)
+            if not group:
+                continue
+            responses, visits, surveys, score_sum, pct_sum = group
+            average = score_sum / responses
+            yield {
+                "label": record.name or empty,
+                "responses": responses,
+                "visits": visits,
+                "surveys": surveys,
+                "average_score": average,
+                "average_pct": pct_sum / responses / 100.0,
+                "is_total": False,
+            }
+            total = [total[0] + responses, total[1] + visits, total[2] + surveys, total[3] + average * responses]
+        if total[0]:
+            average = total[3] / total[0]
+            yield {
+                "label": self.env._("Total"),
+                "responses": total[0],
+                "visits": total[1],
+                "surveys": total[2],
+                "average_score": average,
+                "average_pct": average / 5.0,
+                "is_total": True,
+            }

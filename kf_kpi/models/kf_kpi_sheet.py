@@ -23,7 +23,7 @@ DIRECTOR_GROUP = "kf_customer_service.group_kf_director"
 # ``_kpi_<key>_domain(period, param)`` returning (model, domain) of the
 # records the figure is computed from (the drill-down).
 KPI_METHODS = [
-    ("satisfaction", _lt("Average return-visit score (as % of 5)")),
+    ("satisfaction", _lt("Average satisfaction score of scored visits and completed surveys (as % of 5)")),
     ("complaint_closure", _lt("Complaints closed ÷ complaints received")),
     ("return_visit", _lt("Return visits done ÷ return visits planned")),
     ("sla_first_reply", _lt("Tickets replied within the SLA ÷ tickets received")),
@@ -331,6 +331,42 @@ class KfKpiSheet(models.Model):
             self.compute_month(date_from, company)
         return True
 
+    # ------------------------------------------------------------------ export
+    @api.model
+    def _kf_month_sheets(self, month):
+        """The sheets of a month the current user may read, in export order:
+        the department's, then the employees' by name."""
+        return self.search([("date_from", "=", month)], order="scope, user_id, id")
+
+    def _kf_appraised_label(self):
+        """Who the sheet appraises: the employee's name, or the department."""
+        self.ensure_one()
+        if self.scope == "employee" and self.sudo().user_id.name:
+            return self.sudo().user_id.name
+        return self.env._("Customer Service Department")
+
+    @api.model
+    def xlsx_rows(self, month):
+        """Yield one summary row per sheet of a month the current user may read
+        (record rules apply: a specialist gets their own and the department's),
+        the department's first, then the employees' by name.
+
+        Each row is a dict: ``date_from``, ``appraised`` (the employee's name
+        or the department), ``scope`` and ``state`` (labels), ``total_score``,
+        ``met_count`` and ``measured_count`` (KPIs met / with data)."""
+        scopes = dict(self._fields["scope"]._description_selection(self.env))
+        states = dict(self._fields["state"]._description_selection(self.env))
+        for sheet in self._kf_month_sheets(month):
+            yield {
+                "date_from": sheet.date_from,
+                "appraised": sheet._kf_appraised_label(),
+                "scope": scopes.get(sheet.scope, sheet.scope),
+                "state": states.get(sheet.state, sheet.state),
+                "total_score": sheet.total_score,
+                "met_count": sheet.met_count,
+                "measured_count": sheet.line_count,
+            }
+
     # ------------------------------------------------------------- computation
     def _kf_period(self):
         self.ensure_one()
@@ -440,13 +476,18 @@ class KfKpiSheet(models.Model):
         month's until they are approved. Idempotent: sheets are unique per
         employee and month, draft lines are replaced."""
         today = fields.Date.context_today(self)
-        companies = self.env["res.company"].sudo().search([("active", "=", True)])
-        for company in companies:
+        for company in self.env["res.company"].sudo().search(self._companies_to_compute_domain()):
             if not self._appraised_users(company):
                 continue
             self.compute_month(today + relativedelta(day=1, months=-1), company)
             self.compute_month(today + relativedelta(day=1), company)
         return True
+
+    @api.model
+    def _companies_to_compute_domain(self):
+        """The companies whose sheets the daily run computes (those with
+        appraised users)."""
+        return [("active", "=", True)]
 
     # --------------------------------------------------- the registered KPIs
     def _kf_group(self, result, model, domain, aggregates, user_field="user_id", num_index=None, den_index=0):
@@ -471,15 +512,13 @@ class KfKpiSheet(models.Model):
     def _kf_company(self, period):
         return [("company_id", "=", period.company.id)]
 
-    # satisfaction: average score of the month's done visits, as % of 5
+    # satisfaction: average score of the month's responses (scored visits and
+    # completed ticket surveys), as % of 5. The responses are the satisfaction
+    # summary's, so the KPI and the summary give the same figure; a response
+    # counts in the month of its specialist's local day.
     def _kpi_satisfaction_domain(self, period, param):
-        return "kf.visit", [
-            *self._kf_company(period),
-            ("state", "=", "done"),
-            ("score", ">", 0),
-            ("date_done", ">=", period.dt_from),
-            ("date_done", "<", period.dt_to),
-        ]
+        Report = self.env["kf.kpi.satisfaction.report"]
+        return Report._name, Report.responses_domain(period.date_from, period.company)
 
     def _kpi_satisfaction(self, period, param):
         model, domain = self._kpi_satisfaction_domain(period, param)
@@ -614,11 +653,10 @@ class KfKpiSheet(models.Model):
 
     # daily reports submitted for the working days of the month so far
     def _kf_working_days(self, period):
-        calendar = period.company.resource_calendar_id
         end = min(period.date_to, fields.Date.context_today(self))
         if end < period.date_from:
             return 0
-        return len(calendar._kf_working_dates(period.date_from, end)) if calendar else 0
+        return len(period.company.kf_working_dates(period.date_from, end))
 
     def _kpi_daily_report_domain(self, period, param):
         return "kf.work.report", [

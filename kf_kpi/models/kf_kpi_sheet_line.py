@@ -120,3 +120,52 @@ class KfKpiSheetLine(models.Model):
             "context": {"active_test": False, "create": False},
             "target": "current",
         }
+
+    # -------------------------------------------------------------- export
+    @api.model
+    def xlsx_rows(self, month, batch_size=5000):
+        """Yield the KPI lines of a month's sheets the current user may read
+        (record rules apply), sheet by sheet in the order of
+        ``kf.kpi.sheet.xlsx_rows()``, each sheet's in KPI order; lines are read
+        for about ``batch_size`` lines (``batch_size // 20`` sheets) at a time
+        and the cache is emptied after each batch.
+
+        Each row is a dict: ``date_from``, ``appraised`` (the employee's name
+        or the department), ``code``, ``kpi`` (its name), ``family`` and
+        ``unit`` (labels), ``unit_key`` (the unit's key), ``target``,
+        ``actual`` (None without data), ``met`` ("Yes", "No" or "No data"),
+        ``weight`` and ``score``. Percentages are given as fractions (0.9 for
+        90 %), as a spreadsheet's percent format expects."""
+        families = dict(self._fields["family"]._description_selection(self.env))
+        units = dict(self._fields["unit"]._description_selection(self.env))
+        yes, no, no_data = self.env._("Yes"), self.env._("No"), self.env._("No data")
+        Sheet = self.env["kf.kpi.sheet"]
+        sheet_ids = Sheet._kf_month_sheets(month).ids
+        fnames = ["sheet_id", "definition_id", "code", "family", "unit", "target", "actual", "has_data", "met"]
+        step = max(batch_size // 20, 1)
+        for start in range(0, len(sheet_ids), step):
+            chunk = Sheet.browse(sheet_ids[start : start + step])
+            by_sheet = self.search_fetch(
+                [("sheet_id", "in", chunk.ids)], [*fnames, "weight", "score"], order="sequence, id"
+            ).grouped("sheet_id")
+            for line in (line for sheet in chunk for line in by_sheet.get(sheet, ())):
+                target, actual = line.target, line.actual if line.has_data else None
+                if line.unit == "percent":
+                    # stored as 0-100
+                    target = target / 100.0
+                    actual = actual / 100.0 if actual is not None else None
+                yield {
+                    "date_from": line.sheet_id.sudo().date_from,
+                    "appraised": line.sheet_id._kf_appraised_label(),
+                    "code": line.code or line.definition_id.sudo().code,
+                    "kpi": line.definition_id.sudo().name,
+                    "family": families.get(line.family, line.family),
+                    "unit": units.get(line.unit, line.unit),
+                    "unit_key": line.unit,
+                    "target": target,
+                    "actual": actual,
+                    "met": (yes if line.met else no) if line.has_data else no_data,
+                    "weight": line.weight,
+                    "score": line.score,
+                }
+            self.env.invalidate_all()

@@ -32,8 +32,8 @@ CONTENT_FIELDS = {"body", "plan"}
 
 
 class KfWorkReport(models.Model):
-    """Work reports of the department's job descriptions (seed 000, KF-01):
-    a daily report every working day, the monthly review and plan by the 3rd
+    """Work reports the department's job descriptions require of each
+    employee: a daily report every working day, the monthly review and plan by the 3rd
     of the following month, the half-year summary in October and the annual
     summary in April of the following year."""
 
@@ -284,8 +284,7 @@ class KfWorkReport(models.Model):
     def _expected_reports(self, company, users, today):
         """(user, type, period) of the reports that must exist by today."""
         expected = []
-        calendar = company.resource_calendar_id
-        if calendar and today in calendar._kf_working_dates(today, today):
+        if today in company.kf_working_dates(today, today):
             expected += [(user.id, "daily", today) for user in users]
         last_month = today + relativedelta(day=1, months=-1)
         expected += [(user.id, "monthly", last_month) for user in users]
@@ -329,61 +328,69 @@ class KfWorkReport(models.Model):
         time (the cron and a manual run) take turns; the later one skips the
         reports and reminders the earlier one committed."""
         today = fields.Date.context_today(self)
-        Sheet = self.env["kf.kpi.sheet"]
         Report = self.sudo()
         advisory_xact_lock(self.env.cr, (self._name, "_cron_report_reminders"))
-        for company in self.env["res.company"].sudo().search([("active", "=", True)]):
-            users = Sheet._appraised_users(company)
-            if not users:
-                continue
-            expected = self._expected_reports(company, users, today)
-            periods = {period for _uid, _type, period in expected}
-            existing = set(
-                Report.with_context(active_test=False)
-                .search_fetch(
-                    [("company_id", "=", company.id), ("user_id", "in", users.ids), ("date", "in", list(periods))],
-                    ["user_id", "report_type", "date"],
-                )
-                .mapped(lambda r: (r.user_id.id, r.report_type, r.date))
-            )
-            missing = self._kf_not_created_meanwhile(company, [key for key in expected if key not in existing])
-            if missing:
-                Report.with_context(tracking_disable=True, mail_create_nolog=True).create(
-                    [
-                        {"user_id": uid, "report_type": rtype, "date": period, "company_id": company.id}
-                        for uid, rtype, period in missing
-                    ]
-                )
-        late = Report.search(
-            [("state", "=", "draft"), ("date_due", "<", today), ("reminder_sent", "=", False)],
-            limit=batch_size,
-            order="date_due, id",
-        )
+        for company in self.env["res.company"].sudo().search(self._companies_to_remind_domain()):
+            self._create_due_reports(company, today)
+        late = Report.search(self._reports_to_remind_domain(today), limit=batch_size, order="date_due, id")
         if late and hits_concurrent_rows(self.env.cr, self._kf_lock_query(late.ids), keep=True):
             # reminded or submitted by a transaction committed after this one began
             late = late.filtered(lambda r: not hits_concurrent_rows(self.env.cr, self._kf_lock_query(r.ids), keep=True))
         if late:
-            activity_type = self.env.ref(REMINDER_ACTIVITY_XMLID)
-            model_id = self.env["ir.model"]._get_id(self._name)
-            self.env["mail.activity"].sudo().create(
-                [
-                    {
-                        "res_model_id": model_id,
-                        "res_id": report.id,
-                        "activity_type_id": activity_type.id,
-                        "automated": True,
-                        "user_id": report.user_id.id,
-                        "date_deadline": today,
-                        "summary": self.env._(
-                            "Submit %(report)s (due %(date)s)", report=report.name, date=report.date_due
-                        ),
-                    }
+            self.env["mail.activity"].kf_create_activities(
+                late,
+                REMINDER_ACTIVITY_XMLID,
+                {
+                    report.id: (
+                        report.user_id,
+                        today,
+                        self.env._("Submit %(report)s (due %(date)s)", report=report.name, date=report.date_due),
+                        False,
+                    )
                     for report in late
-                ]
+                },
+                notify=True,
             )
             late.write({"reminder_sent": True})
-            remaining = Report.search_count(
-                [("state", "=", "draft"), ("date_due", "<", today), ("reminder_sent", "=", False)]
-            )
+            remaining = Report.search_count(self._reports_to_remind_domain(today))
             self.env["ir.cron"]._notify_progress(done=len(late), remaining=remaining)
         return True
+
+    @api.model
+    def _companies_to_remind_domain(self):
+        """The companies whose appraised people get their reports and
+        reminders."""
+        return [("active", "=", True)]
+
+    @api.model
+    def _reports_to_remind_domain(self, today):
+        """Draft reports past their due date at ``today``, not reminded yet."""
+        return [("state", "=", "draft"), ("date_due", "<", today), ("reminder_sent", "=", False)]
+
+    @api.model
+    def _create_due_reports(self, company, today):
+        """Create the draft reports the appraised people of ``company`` owe at
+        ``today`` and do not have yet, leaving those another run committed
+        meanwhile (the caller holds the advisory lock)."""
+        users = self.env["kf.kpi.sheet"]._appraised_users(company)
+        if not users:
+            return
+        Report = self.sudo()
+        expected = self._expected_reports(company, users, today)
+        periods = {period for _uid, _type, period in expected}
+        existing = set(
+            Report.with_context(active_test=False)
+            .search_fetch(
+                [("company_id", "=", company.id), ("user_id", "in", users.ids), ("date", "in", list(periods))],
+                ["user_id", "report_type", "date"],
+            )
+            .mapped(lambda r: (r.user_id.id, r.report_type, r.date))
+        )
+        missing = self._kf_not_created_meanwhile(company, [key for key in expected if key not in existing])
+        if missing:
+            Report.with_context(tracking_disable=True, mail_create_nolog=True).create(
+                [
+                    {"user_id": uid, "report_type": rtype, "date": period, "company_id": company.id}
+                    for uid, rtype, period in missing
+                ]
+            )

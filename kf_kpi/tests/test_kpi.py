@@ -88,10 +88,8 @@ class TestKpiAppraisal(TransactionCase):
                 ]
             )
         )
-        tickets[:49].with_context(kf_ticket_stage_checked=True).write({"stage_id": closed.id})
-        tickets[50].with_context(kf_ticket_stage_checked=True).write(
-            {"stage_id": cls.env.ref("kf_dispatch.kf_ticket_stage_cancelled").id}
-        )
+        tickets[:49].write({"stage_id": closed.id, "resolution": "Handled."})
+        tickets[50].write({"stage_id": cls.env.ref("kf_dispatch.kf_ticket_stage_cancelled").id})
         cls.complaints = tickets[:50]
         # a complaint of April does not count in March
         cls.env["kf.ticket"].with_company(cls.company).create(
@@ -246,7 +244,7 @@ class TestKpiAppraisal(TransactionCase):
         # work reports: A submits 15 daily reports, B none; A's monthly report
         # (due 3 March) on time, B's late
         Report = cls.env["kf.work.report"].with_company(cls.company)
-        working = sorted(cls.calendar._kf_working_dates(date(2025, 3, 1), date(2025, 3, 31)))
+        working = sorted(cls.calendar.kf_working_dates(date(2025, 3, 1), date(2025, 3, 31)))
         daily = Report.create(
             [
                 {
@@ -281,7 +279,7 @@ class TestKpiAppraisal(TransactionCase):
             return self.Sheet.compute_month(MONTH, self.company)
 
     def test_working_days_exclude_weekends_and_holidays(self):
-        self.assertEqual(len(self.calendar._kf_working_dates(date(2025, 3, 1), date(2025, 3, 31))), 20)
+        self.assertEqual(len(self.calendar.kf_working_dates(date(2025, 3, 1), date(2025, 3, 31))), 20)
 
     def test_sheets_one_per_employee_and_department(self):
         sheets = self._compute()

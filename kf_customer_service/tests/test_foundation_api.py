@@ -1,0 +1,158 @@
+from datetime import date, datetime, timedelta
+
+from odoo import Command, fields
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestWorkingDays(TransactionCase):
+    """resource.calendar / res.company working-day helpers on a calendar
+    working Monday to Friday 8-12 and 13-17 (UTC), Monday 9 March 2026 being
+    a public holiday."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "KF 40h UTC",
+                "tz": "UTC",
+                "hours_per_day": 8.0,
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"Day {day} {period}",
+                            "dayofweek": str(day),
+                            "hour_from": hour_from,
+                            "hour_to": hour_to,
+                            "day_period": period,
+                        }
+                    )
+                    for day in range(5)
+                    for (hour_from, hour_to, period) in ((8, 12, "morning"), (13, 17, "afternoon"))
+                ],
+            }
+        )
+        cls.company = cls.env["res.company"].create({"name": "KF Calendar Co", "resource_calendar_id": cls.calendar.id})
+        cls.env["resource.calendar.leaves"].create(
+            {
+                "name": "Public holiday",
+                "calendar_id": cls.calendar.id,
+                "resource_id": False,
+                "date_from": datetime(2026, 3, 9, 0, 0),
+                "date_to": datetime(2026, 3, 9, 23, 59, 59),
+            }
+        )
+        cls.no_calendar = cls.env["res.company"].create({"name": "KF No Calendar Co"})
+        cls.no_calendar.resource_calendar_id = False
+
+    def test_working_dates_skip_weekend_and_holiday(self):
+        expected = {date(2026, 3, 6), date(2026, 3, 10)}
+        self.assertEqual(self.calendar.kf_working_dates(date(2026, 3, 6), date(2026, 3, 10)), expected)
+        self.assertEqual(self.company.kf_working_dates(date(2026, 3, 6), date(2026, 3, 10)), expected)
+        self.assertEqual(self.no_calendar.kf_working_dates(date(2026, 3, 6), date(2026, 3, 10)), set())
+
+    def test_plan_working_hours_forward_and_back(self):
+        friday = datetime(2026, 3, 6, 15, 0)
+        tuesday = datetime(2026, 3, 10, 10, 0)
+        self.assertEqual(self.calendar.kf_plan_working_hours(4, friday), tuesday)
+        self.assertEqual(self.calendar.kf_plan_working_hours(-4, tuesday), friday)
+        self.assertEqual(self.company.kf_plan_working_hours(4, friday), tuesday)
+        self.assertEqual(self.company.kf_plan_working_hours(-4, tuesday), friday)
+        self.assertEqual(self.no_calendar.kf_plan_working_hours(-4, tuesday), tuesday - timedelta(hours=4))
+
+    def test_add_working_days(self):
+        friday = datetime(2026, 3, 6, 10, 0)
+        self.assertEqual(self.calendar.kf_add_working_days(1, friday), datetime(2026, 3, 10, 10, 0))
+        self.assertEqual(self.calendar.kf_add_working_days(1.5, friday), datetime(2026, 3, 10, 15, 0))
+        self.assertEqual(self.company.kf_add_working_days(1, friday), datetime(2026, 3, 10, 10, 0))
+        self.assertEqual(self.no_calendar.kf_add_working_days(1, friday), friday + timedelta(days=1))
+        self.assertEqual(self.env["res.company"].kf_add_working_days(2, friday), friday + timedelta(days=2))
+
+
+@tagged("post_install", "-at_install")
+class TestBatchActivities(TransactionCase):
+    """mail.activity.kf_create_activities"""
+
+    TODO = "mail.mail_activity_data_todo"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.user = new_test_user(cls.env, "kf_act_user", groups="base.group_user", name="Activity User")
+        cls.other = new_test_user(cls.env, "kf_act_other", groups="base.group_user", name="Other User")
+
+    def _partners(self, count):
+        return self.env["res.partner"].create([{"name": f"Partner {count}-{i}"} for i in range(count)])
+
+    def _queries_to_create(self, count):
+        partners = self._partners(count)
+        values = {partner.id: (self.user, date(2026, 3, 10), f"Call {partner.name}", False) for partner in partners}
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        activities = self.env["mail.activity"].kf_create_activities(partners, self.TODO, values)
+        self.env.flush_all()
+        self.assertEqual(len(activities), count)
+        return self.env.cr.sql_log_count - before
+
+    def test_queries_do_not_grow_with_activities(self):
+        self._queries_to_create(2)  # warm the caches of the first run
+        small = self._queries_to_create(3)
+        large = self._queries_to_create(30)
+        self.assertEqual(large, small, f"{small} queries for 3 activities, {large} for 30")
+
+    def test_values_skipped_entries_and_order(self):
+        partners = self._partners(3)
+        empty = self.env["res.users"]
+        activities = self.env["mail.activity"].kf_create_activities(
+            partners,
+            self.TODO,
+            {
+                partners[2].id: (self.other, date(2026, 3, 10), "Third", "<p>Note</p>"),
+                partners[0].id: (self.user, False, False, False),
+                partners[1].id: (empty, date(2026, 3, 10), "Nobody may read it", False),
+            },
+        )
+        todo = self.env.ref(self.TODO)
+        self.assertEqual(activities.mapped("res_id"), [partners[2].id, partners[0].id])
+        self.assertEqual([activity.user_id for activity in activities], [self.other, self.user])
+        self.assertEqual(activities.mapped("summary"), ["Third", todo.summary])
+        self.assertEqual(activities[0].date_deadline, date(2026, 3, 10))
+        self.assertEqual(activities[1].date_deadline, fields.Date.context_today(activities))
+        self.assertIn("Note", str(activities[0].note))
+        self.assertTrue(all(activities.mapped("automated")))
+        self.assertEqual(activities.activity_type_id, todo)
+        self.assertIn(self.other.partner_id, partners[2].message_partner_ids)
+        self.assertFalse(partners[1].activity_ids)
+
+    def test_two_activities_on_one_record(self):
+        partner = self._partners(1)
+        activities = self.env["mail.activity"].kf_create_activities(
+            partner,
+            self.TODO,
+            [(partner.id, (self.user, False, "First", False)), (partner.id, (self.user, False, "Second", False))],
+            automated=False,
+        )
+        self.assertEqual(activities.mapped("summary"), ["First", "Second"])
+        self.assertFalse(any(activities.mapped("automated")))
+        followers = partner.message_follower_ids.filtered(lambda f: f.partner_id == self.user.partner_id)
+        self.assertEqual(len(followers), 1)
+
+    def test_notify(self):
+        partners = self._partners(2)
+        Message = self.env["mail.message"]
+        domain = [
+            ("model", "=", "res.partner"),
+            ("res_id", "in", partners.ids),
+            ("message_type", "=", "user_notification"),
+        ]
+        self.env["mail.activity"].kf_create_activities(
+            partners[0], self.TODO, {partners[0].id: (self.user, False, "A", False)}
+        )
+        self.assertFalse(Message.search(domain))
+        self.env["mail.activity"].kf_create_activities(
+            partners[1], self.TODO, {partners[1].id: (self.user, False, "B", False)}, notify=True
+        )
+        self.assertEqual(Message.search(domain).partner_ids, self.user.partner_id)
