@@ -3,6 +3,7 @@ from . import portal_mixin
 from . import resource_calendar
 from . import res_company
 from . import mail_activity
+from . import mail_thread
 from . import res_users
 from . import res_partner
 from . import kf_document_mixin

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
-from .kf_concurrency import advisory_xact_lock, concurrent_followers, hits_concurrent_rows
+from odoo.addons.kf_customer_service.models.kf_concurrency import advisory_xact_lock, hits_concurrent_rows
 
 _lt = LazyTranslate(__name__)
 _logger = logging.getLogger(__name__)
@@ -242,20 +242,6 @@ class KfKpiSheet(models.Model):
             raise AccessError(
                 self.env._("Appraisal sheets are created and replaced by the KPI computation, not deleted.")
             )
-
-    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
-        """Two transactions may subscribe the same partner at the same time:
-        the later one skips what the earlier one committed."""
-        if not self or not partner_ids:
-            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
-        done = concurrent_followers(self, partner_ids)
-        if not done:
-            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
-        for sheet in self:
-            pids = [pid for pid in partner_ids if (sheet.id, pid) not in done]
-            if pids:
-                super(KfKpiSheet, sheet)._message_subscribe(pids, subtype_ids, customer_ids)
-        return True
 
     # ------------------------------------------------------------- approval
     def _check_approver(self):

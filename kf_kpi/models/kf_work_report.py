@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from .kf_concurrency import advisory_xact_lock, concurrent_followers, hits_concurrent_rows
+from odoo.addons.kf_customer_service.models.kf_concurrency import advisory_xact_lock, hits_concurrent_rows
 
 REPORT_TYPES = [
     ("daily", "Daily Report"),
@@ -230,20 +230,6 @@ class KfWorkReport(models.Model):
                     names=", ".join(late.mapped("name")),
                 )
             )
-
-    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
-        """The reminder cron and a user may subscribe the same partner at the
-        same time: the later one skips what the earlier one committed."""
-        if not self or not partner_ids:
-            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
-        done = concurrent_followers(self, partner_ids)
-        if not done:
-            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
-        for report in self:
-            pids = [pid for pid in partner_ids if (report.id, pid) not in done]
-            if pids:
-                super(KfWorkReport, report)._message_subscribe(pids, subtype_ids, customer_ids)
-        return True
 
     # ------------------------------------------------------------- actions
     def action_submit(self):

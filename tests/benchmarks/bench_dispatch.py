@@ -99,7 +99,7 @@ def _setup_people(env):
             "groups_id": [(4, env.ref("kf_customer_service.group_kf_manager").id)],
         }
     )
-    env["ir.config_parameter"].set_param("kf_customer_service.manager_user_id", str(manager.id))
+    env.company.kf_manager_id = manager
     specialists = _users("specialist", N_SPECIALISTS, "kf_customer_service.group_kf_specialist")
     technicians = _users("technician", N_TECHNICIANS, "base.group_user")
     teams = env["kf.dispatch.team"].create(

@@ -47,7 +47,7 @@ def setup(env):
             for i in range(N_SPECIALISTS)
         ]
     )
-    env["ir.config_parameter"].set_param("kf_customer_service.manager_user_id", str(manager.id))
+    env.company.kf_manager_id = manager
     customers = env["res.partner"].create(
         [{"name": f"Bench Customer {i:05d}", "is_company": True, "kf_is_customer": True} for i in range(N_CUSTOMERS)]
     )

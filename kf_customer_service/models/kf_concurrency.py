@@ -18,9 +18,10 @@ from psycopg2 import errors
 
 from odoo.tools import SQL
 
-# advisory locks of follower subscriptions: one per bucket of record ids, so a
-# batch holds a bounded number of locks
-FOLLOWER_LOCK_BUCKETS = 256
+# the advisory lock of follower subscriptions on KF records: one key for all of
+# them, so that two transactions that each subscribe several times (per user,
+# per model) never wait for each other in opposite orders (a deadlock)
+FOLLOWER_LOCK_KEY = ("mail.followers", "kf")
 
 
 def lock_key(*parts):
@@ -54,13 +55,14 @@ def hits_concurrent_rows(cr, query, keep=False):
 
 
 def concurrent_followers(records, partner_ids):
-    """Serialise follower subscriptions on ``records`` and return the
+    """Serialise follower subscriptions on KF records (until the end of the
+    transaction: take other KF locks before subscribing) and return the
     (res_id, partner_id) pairs that another transaction committed after this
     one began: they already follow, and inserting them again would fail."""
     cr = records.env.cr
     res_ids = sorted(set(records.ids))
     partner_ids = sorted(set(partner_ids))
-    advisory_xact_lock(cr, *[("mail.followers", records._name, rid % FOLLOWER_LOCK_BUCKETS) for rid in res_ids])
+    advisory_xact_lock(cr, FOLLOWER_LOCK_KEY)
 
     def probe(rids, pids):
         return SQL(

@@ -1,0 +1,25 @@
+from odoo import models
+
+from .kf_concurrency import concurrent_followers
+
+
+class MailThread(models.AbstractModel):
+    _inherit = "mail.thread"
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        """On KF records, two transactions may subscribe the same partner at
+        the same time (two scans giving the same specialist an activity on the
+        same contract, a cron and a user's button): the later one waits for the
+        earlier and skips the pairs it committed, instead of failing on the
+        unique index of mail_followers. Other models are left as Odoo makes
+        them."""
+        if not self._name.startswith("kf.") or not self or not partner_ids:
+            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
+        done = concurrent_followers(self, partner_ids)
+        if not done:
+            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
+        for record in self:
+            pids = [pid for pid in partner_ids if (record.id, pid) not in done]
+            if pids:
+                super(MailThread, record)._message_subscribe(pids, subtype_ids, customer_ids)
+        return True
