@@ -4,6 +4,31 @@ from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
+def create_test_calendar(env, name="KF 40h UTC"):
+    """A working calendar of the tests: Monday to Friday 8-12 and 13-17, UTC,
+    eight hours a day."""
+    return env["resource.calendar"].create(
+        {
+            "name": name,
+            "tz": "UTC",
+            "hours_per_day": 8.0,
+            "attendance_ids": [
+                Command.create(
+                    {
+                        "name": f"Day {day} {period}",
+                        "dayofweek": str(day),
+                        "hour_from": hour_from,
+                        "hour_to": hour_to,
+                        "day_period": period,
+                    }
+                )
+                for day in range(5)
+                for (hour_from, hour_to, period) in ((8, 12, "morning"), (13, 17, "afternoon"))
+            ],
+        }
+    )
+
+
 class KfCommon(TransactionCase):
     """Shared fixtures of the kf_customer_service tests: a company, a
     manager, two specialists, two customers (one per specialist) and an

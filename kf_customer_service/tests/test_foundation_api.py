@@ -1,7 +1,9 @@
 from datetime import date, datetime, timedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import TransactionCase, new_test_user, tagged
+
+from .common import create_test_calendar
 
 
 @tagged("post_install", "-at_install")
@@ -13,26 +15,7 @@ class TestWorkingDays(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "KF 40h UTC",
-                "tz": "UTC",
-                "hours_per_day": 8.0,
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"Day {day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": hour_from,
-                            "hour_to": hour_to,
-                            "day_period": period,
-                        }
-                    )
-                    for day in range(5)
-                    for (hour_from, hour_to, period) in ((8, 12, "morning"), (13, 17, "afternoon"))
-                ],
-            }
-        )
+        cls.calendar = create_test_calendar(cls.env)
         cls.company = cls.env["res.company"].create({"name": "KF Calendar Co", "resource_calendar_id": cls.calendar.id})
         cls.env["resource.calendar.leaves"].create(
             {

@@ -3,6 +3,8 @@ from datetime import datetime
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.kf_customer_service.tests.common import create_test_calendar
+
 
 class KfDispatchCommon(TransactionCase):
     """Fixtures of the kf_dispatch tests: a company working Monday to Friday
@@ -14,26 +16,7 @@ class KfDispatchCommon(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "KF 40h UTC",
-                "tz": "UTC",
-                "hours_per_day": 8.0,
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"Day {day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": hour_from,
-                            "hour_to": hour_to,
-                            "day_period": period,
-                        }
-                    )
-                    for day in range(5)
-                    for (hour_from, hour_to, period) in ((8, 12, "morning"), (13, 17, "afternoon"))
-                ],
-            }
-        )
+        cls.calendar = create_test_calendar(cls.env)
         cls.company = cls.env["res.company"].create(
             {"name": "KF Dispatch Test Company", "resource_calendar_id": cls.calendar.id}
         )

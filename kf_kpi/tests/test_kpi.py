@@ -4,6 +4,8 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
 
+from odoo.addons.kf_customer_service.tests.common import create_test_calendar
+
 MONTH = date(2025, 3, 1)  # March 2025: 21 weekdays, the 10th a public holiday → 20 working days
 
 
@@ -18,25 +20,7 @@ class TestKpiAppraisal(TransactionCase):
         cls.env = cls.env(
             context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
         )
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "KF KPI 40h UTC",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"D{day}{period}",
-                            "dayofweek": str(day),
-                            "hour_from": hf,
-                            "hour_to": ht,
-                            "day_period": period,
-                        }
-                    )
-                    for day in range(5)
-                    for (hf, ht, period) in ((8, 12, "morning"), (13, 17, "afternoon"))
-                ],
-            }
-        )
+        cls.calendar = create_test_calendar(cls.env, "KF KPI 40h UTC")
         cls.company = cls.env["res.company"].create({"name": "KF KPI Co", "resource_calendar_id": cls.calendar.id})
         cls.env["resource.calendar.leaves"].create(
             {
