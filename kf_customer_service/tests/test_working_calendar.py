@@ -75,6 +75,16 @@ class TestWorkingCalendar(TransactionCase):
         self.calendar.kf_workday_ids.filtered(lambda w: w.date == date(2026, 2, 14)).active = False
         self.assertEqual(self.calendar.kf_add_working_days(1, friday), datetime(2026, 2, 24, 2, 0))
 
+    def test_month_working_days_and_backward_planning(self):
+        # February 2026: 20 weekdays, 6 of them in the Spring Festival, 2
+        # make-up Saturdays -> 16 working days (the KPI's daily-report count)
+        self.assertEqual(len(self.company.kf_working_dates(date(2026, 2, 1), date(2026, 2, 28))), 16)
+        # two working hours before Saturday 14 February 10:00 (Shanghai): 1.5
+        # hours on the make-up Saturday, then Friday 17:00 (09:00 UTC)
+        self.assertEqual(
+            self.company.kf_plan_working_hours(-2, datetime(2026, 2, 14, 2, 0)), datetime(2026, 2, 13, 9, 0)
+        )
+
     def test_batch_planning_equals_one_by_one(self):
         starts = [datetime(2026, 2, 13, 2, 0), datetime(2026, 9, 30, 8, 0), datetime(2026, 1, 2, 1, 0)]
         requests = [(days, start) for start in starts for days in (0.5, 1, 3)]

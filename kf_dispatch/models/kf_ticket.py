@@ -965,7 +965,10 @@ class KfTicket(models.Model):
         late.sudo().with_context(tracking_disable=True).write({"sla_breached": True, "sla_escalated": True})
         late._message_log_batch(
             {
-                ticket.id: self.env._("SLA breached: no first reply by %(deadline)s.", deadline=ticket.sla_deadline)
+                ticket.id: self.env._(
+                    "SLA breached: no first reply by %(deadline)s.",
+                    deadline=ticket.kf_sla_deadline_display(self.env["res.partner"]),
+                )
                 for ticket in late
             }
         )
