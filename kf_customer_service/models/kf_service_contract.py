@@ -4,11 +4,26 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from .kf_concurrency import hits_concurrent_rows
 
 RENEWAL_DAYS_PARAM = "kf_customer_service.renewal_days"
 DEFAULT_RENEWAL_DAYS = 30
 RENEWAL_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_renewal"
+MANAGER_GROUP_XMLID = "kf_customer_service.group_kf_manager"
+# written by the renewal methods only, never by a user's write
+RENEWAL_SYSTEM_FIELDS = frozenset(
+    {
+        "predecessor_id",
+        "successor_id",
+        "renewal_quote_state",
+        "renewal_quote_approved_by_id",
+        "renewal_quote_approved_on",
+        "renewal_price_change",
+    }
+)
 
 
 class KfServiceContract(models.Model):
@@ -110,6 +125,29 @@ class KfServiceContract(models.Model):
         readonly=True,
         index="btree_not_null",
         check_company=True,
+    )
+    renewal_quote_state = fields.Selection(
+        [
+            ("to_approve", "Quote to Approve"),
+            ("approved", "Quote Approved"),
+            ("rejected", "Quote Rejected"),
+        ],
+        string="Renewal Quote",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        index="btree_not_null",
+        help="A renewal proposed as a quote: the contract starts only once a customer-service manager approves it.",
+    )
+    renewal_quote_approved_by_id = fields.Many2one(
+        "res.users", string="Quote Approved By", copy=False, readonly=True, groups="base.group_user"
+    )
+    renewal_quote_approved_on = fields.Datetime(string="Quote Approved On", copy=False, readonly=True)
+    renewal_price_change = fields.Float(
+        string="Price Change (%)",
+        copy=False,
+        readonly=True,
+        help="Change of the amount against the contract it renews.",
     )
     payment_line_ids = fields.One2many(
         "kf.contract.payment.line",
@@ -219,6 +257,21 @@ class KfServiceContract(models.Model):
                     )
                 )
 
+    @api.constrains("state", "renewal_quote_state")
+    def _check_renewal_quote(self):
+        for contract in self:
+            if contract.renewal_quote_state in ("to_approve", "rejected") and contract.state not in (
+                "draft",
+                "cancelled",
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Contract %(name)s is a renewal quote that a customer-service manager has not "
+                        "approved: it cannot start.",
+                        name=contract.name,
+                    )
+                )
+
     @api.constrains("state", "lost_reason_id")
     def _check_lost_reason(self):
         for contract in self:
@@ -264,11 +317,17 @@ class KfServiceContract(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            self._check_renewal_system_fields(
+                {fname: value for vals in vals_list for fname, value in vals.items() if value}, creating=True
+            )
         contracts = super().create(vals_list)
         contracts._mark_partners_as_customers()
         return contracts
 
     def write(self, vals):
+        if not self.env.su:
+            self._check_renewal_system_fields(vals)
         if "renewal_stage_id" in vals and not self.env.context.get("kf_stage_sync"):
             stage = self.env["kf.renewal.stage"].browse(vals["renewal_stage_id"])
             self._check_stage_move(stage, vals)
@@ -276,6 +335,28 @@ class KfServiceContract(models.Model):
         if "partner_id" in vals:
             self._mark_partners_as_customers()
         return res
+
+    def _check_renewal_system_fields(self, vals, creating=False):
+        """The renewal links and the quote approval are written by the
+        renewal methods only (``kf_renew``, ``action_approve_renewal_quote``)."""
+        fnames = RENEWAL_SYSTEM_FIELDS.intersection(vals)
+        changed = {
+            fname
+            for fname in fnames
+            for contract in self
+            if contract._fields[fname].convert_to_write(contract[fname], contract) != (vals[fname] or False)
+        }
+        if creating:
+            changed = fnames
+        if changed:
+            labels = ", ".join(sorted({self._fields[fname].get_description(self.env)["string"] for fname in changed}))
+            raise UserError(
+                self.env._(
+                    "These fields are set by the renewal (the Renew button and the manager's approval), "
+                    "not by hand: %(fields)s",
+                    fields=labels,
+                )
+            )
 
     def _mark_partners_as_customers(self):
         partners = self.commercial_partner_id.filtered(lambda p: not p.kf_is_customer)
@@ -325,6 +406,14 @@ class KfServiceContract(models.Model):
         for contract in self:
             if contract.state != "draft":
                 raise UserError(self.env._("Only draft contracts can be started (%(name)s).", name=contract.name))
+            if contract.renewal_quote_state in ("to_approve", "rejected"):
+                raise UserError(
+                    self.env._(
+                        "Contract %(name)s is a renewal quote: a customer-service manager approves it, "
+                        "which starts it.",
+                        name=contract.name,
+                    )
+                )
         today = fields.Date.context_today(self)
         running = self.filtered(lambda c: c.date_end >= today)
         running.write({"state": "running"})
@@ -344,16 +433,16 @@ class KfServiceContract(models.Model):
         return True
 
     def action_renew(self):
-        """Button: create the successor contract and open it."""
+        """Button: open the renewal wizard (new start, term, amount, quote)."""
         self.ensure_one()
-        successor = self.create_successor()
+        self._check_can_renew()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Successor Contract"),
-            "res_model": self._name,
-            "res_id": successor.id,
+            "name": self.env._("Renew %(name)s", name=self.name),
+            "res_model": "kf.service.contract.renew",
             "view_mode": "form",
-            "target": "current",
+            "target": "new",
+            "context": {"default_contract_id": self.id},
         }
 
     def create_successor(self, copy_lines=True):
@@ -363,21 +452,7 @@ class KfServiceContract(models.Model):
         contract moves to the renewed stage and state. Returns the
         successor."""
         self.ensure_one()
-        if self.successor_id:
-            raise UserError(
-                self.env._(
-                    "Contract %(name)s was already renewed by %(successor)s.",
-                    name=self.name,
-                    successor=self.successor_id.name,
-                )
-            )
-        if self.state not in ("running", "expired"):
-            raise UserError(
-                self.env._(
-                    "Only running or expired contracts can be renewed (%(name)s).",
-                    name=self.name,
-                )
-            )
+        self._lock_for_renewal()
         shift = self._renewal_shift()
         new_start = self.date_end + timedelta(days=1)
         vals = {
@@ -406,9 +481,57 @@ class KfServiceContract(models.Model):
                 )
                 for line in self.payment_line_ids
             ]
+        vals["predecessor_id"] = False
         successor = self.create(vals)
+        successor.sudo().predecessor_id = self
+        self._mark_renewed(successor)
+        successor.message_post(
+            body=Markup(self.env._("Renewal of %(link)s")) % {"link": self._get_html_link()},
+            subtype_xmlid="mail.mt_note",
+        )
+        return successor
+
+    def _check_can_renew(self):
+        """A contract is renewed once, when it ran (running or expired)."""
+        self.ensure_one()
+        if self.successor_id:
+            raise UserError(
+                self.env._(
+                    "Contract %(name)s was already renewed by %(successor)s.",
+                    name=self.name,
+                    successor=self.successor_id.name,
+                )
+            )
+        if self.state not in ("running", "expired"):
+            raise UserError(
+                self.env._(
+                    "Only running or expired contracts can be renewed (%(name)s).",
+                    name=self.name,
+                )
+            )
+
+    def _lock_for_renewal(self):
+        """Lock this contract's row until the end of the transaction, then
+        check it can be renewed: two renewals at once (two users, a double
+        click) meet on the lock and the later one is refused instead of
+        creating a second successor."""
+        self.ensure_one()
+        self.flush_recordset()
+        query = SQL("SELECT id FROM kf_service_contract WHERE id = %s FOR UPDATE", self.id)
+        if hits_concurrent_rows(self.env.cr, query, keep=True):
+            raise UserError(
+                self.env._(
+                    "Contract %(name)s was renewed or changed by someone else meanwhile: reload it.",
+                    name=self.name,
+                )
+            )
+        self._check_can_renew()
+
+    def _mark_renewed(self, successor):
+        """Link the successor and move this contract to the renewed stage and
+        state."""
         won_stage = self.env["kf.renewal.stage"].search([("is_won", "=", True)], limit=1)
-        self.with_context(kf_stage_sync=True).write(
+        self.sudo().with_context(kf_stage_sync=True).write(
             {
                 "successor_id": successor.id,
                 "state": "renewed",
@@ -420,11 +543,158 @@ class KfServiceContract(models.Model):
             [RENEWAL_ACTIVITY_XMLID],
             feedback=self.env._("Renewed by %(name)s", name=successor.name),
         )
-        successor.message_post(
-            body=Markup(self.env._("Renewal of %(link)s")) % {"link": self._get_html_link()},
-            subtype_xmlid="mail.mt_note",
+
+    def kf_renew(self, date_start, date_end, amount, note=False, quote=False):
+        """Renew this contract: create its successor from ``date_start`` to
+        ``date_end`` for ``amount``, with the payment schedule regenerated for
+        the new term and amount (``_renewal_payment_schedule``) and ``note``
+        in its chatter. Without ``quote`` the successor starts and this
+        contract moves to Renewed; with ``quote`` the successor waits as a
+        quote for a customer-service manager's approval
+        (``action_approve_renewal_quote``), this contract being reserved for
+        it meanwhile. Returns the successor."""
+        self.ensure_one()
+        self._lock_for_renewal()
+        if date_end <= date_start:
+            raise UserError(
+                self.env._(
+                    "The renewal of %(name)s must end after it starts (%(start)s to %(end)s).",
+                    name=self.name,
+                    start=date_start,
+                    end=date_end,
+                )
+            )
+        if amount < 0:
+            raise UserError(self.env._("The renewal of %(name)s cannot have a negative amount.", name=self.name))
+        successor = self.create(
+            {
+                "partner_id": self.partner_id.id,
+                "contract_type": self.contract_type,
+                "date_start": date_start,
+                "date_end": date_end,
+                "amount": amount,
+                "currency_id": self.currency_id.id,
+                "company_id": self.company_id.id,
+                "user_id": self.user_id.id,
+                "project_id": self.project_id.id,
+                "description": self.description,
+                "payment_line_ids": self._renewal_payment_schedule(date_start, date_end, amount),
+            }
         )
+        change = (amount / self.amount - 1.0) * 100.0 if self.amount else 0.0
+        successor.sudo().write(
+            {
+                "predecessor_id": self.id,
+                "renewal_price_change": change,
+                "renewal_quote_state": "to_approve" if quote else False,
+            }
+        )
+        body = Markup(self.env._("Renewal of %(link)s")) % {"link": self._get_html_link()}
+        if note:
+            body += Markup("<br/>") + note
+        successor.message_post(body=body, subtype_xmlid="mail.mt_note")
+        if quote:
+            self.sudo().with_context(kf_stage_sync=True).successor_id = successor
+            successor._schedule_quote_approval()
+        else:
+            successor.action_confirm()
+            self._mark_renewed(successor)
         return successor
+
+    def _renewal_payment_schedule(self, date_start, date_end, amount):
+        """The payment schedule of a renewal from ``date_start`` to ``date_end``
+        for ``amount``: this contract's instalments placed at the same
+        position of the new term and scaled to the new amount (the last one
+        takes the rounding), or one instalment at the start when this
+        contract has none. Returns the create commands."""
+        lines = self.payment_line_ids.sorted(lambda line: (line.date_due, line.sequence, line.id))
+        total = sum(lines.mapped("amount"))
+        if not lines or not total:
+            if not amount:
+                return []
+            return [
+                fields.Command.create({"name": self.env._("Contract amount"), "date_due": date_start, "amount": amount})
+            ]
+        old_days = max((self.date_end - self.date_start).days, 1)
+        new_days = (date_end - date_start).days
+        currency = self.currency_id
+        commands, left = [], amount
+        for index, line in enumerate(lines):
+            offset = min(max((line.date_due - self.date_start).days, 0), old_days)
+            share = left if index == len(lines) - 1 else currency.round(amount * line.amount / total)
+            left -= share
+            commands.append(
+                fields.Command.create(
+                    {
+                        "sequence": line.sequence,
+                        "name": line.name,
+                        "line_type": line.line_type,
+                        "date_due": date_start + timedelta(days=round(offset * new_days / old_days)),
+                        "amount": share,
+                    }
+                )
+            )
+        return commands
+
+    def _schedule_quote_approval(self):
+        """Give the company's customer-service manager an activity to approve
+        this renewal quote."""
+        manager = self.company_id.kf_get_manager()
+        if not manager:
+            return
+        self.env["mail.activity"].kf_create_activities(
+            self,
+            "mail.mail_activity_data_todo",
+            {
+                contract.id: (
+                    manager,
+                    fields.Date.context_today(self),
+                    self.with_context(lang=manager.lang).env._(
+                        "Approve the renewal quote %(name)s", name=contract.name
+                    ),
+                    False,
+                )
+                for contract in self
+            },
+        )
+
+    def _check_quote_approver(self):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP_XMLID):
+            raise AccessError(self.env._("Only a customer-service manager approves or rejects a renewal quote."))
+        for contract in self:
+            if contract.renewal_quote_state != "to_approve":
+                raise UserError(
+                    self.env._("Contract %(name)s is not a renewal quote waiting for approval.", name=contract.name)
+                )
+
+    def action_approve_renewal_quote(self):
+        """A customer-service manager approves the renewal quote: the
+        successor starts and the contract it renews moves to Renewed."""
+        self._check_quote_approver()
+        for contract in self:
+            predecessor = contract.predecessor_id
+            contract.sudo().write(
+                {
+                    "renewal_quote_state": "approved",
+                    "renewal_quote_approved_by_id": self.env.user.id,
+                    "renewal_quote_approved_on": fields.Datetime.now(),
+                }
+            )
+            contract.action_confirm()
+            if predecessor:
+                predecessor._mark_renewed(contract)
+            contract.activity_feedback(["mail.mail_activity_data_todo"], feedback=self.env._("Renewal quote approved"))
+        return True
+
+    def action_reject_renewal_quote(self):
+        """A customer-service manager rejects the renewal quote: it is
+        cancelled and the contract it renews can be renewed again."""
+        self._check_quote_approver()
+        for contract in self:
+            contract.sudo().write({"renewal_quote_state": "rejected", "state": "cancelled"})
+            contract.predecessor_id.sudo().with_context(kf_stage_sync=True).write({"successor_id": False})
+            contract.activity_unlink(["mail.mail_activity_data_todo"])
+        return True
 
     def _renewal_shift(self):
         """Return a function mapping a date of this contract to the same date

@@ -4,6 +4,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
 
 MANAGER_GROUP_XMLID = "kf_customer_service.group_kf_manager"
+CHINA_CALENDAR_XMLID = "kf_customer_service.resource_calendar_china"
 DIRECTOR_GROUP_XMLID = "kf_customer_service.group_kf_director"
 
 
@@ -32,6 +33,26 @@ class ResCompany(models.Model):
                         user=manager.name,
                     )
                 )
+
+    def write(self, vals):
+        calendars = self.resource_calendar_id if "resource_calendar_id" in vals else None
+        res = super().write(vals)
+        if calendars is not None:
+            (calendars | self.resource_calendar_id)._kf_on_working_time_changed()
+        return res
+
+    def _create_resource_calendar(self):
+        """New companies work on a copy of the China working calendar (its
+        schedule, public holidays and make-up working days), which their
+        manager then maintains; Odoo's 40-hour default only without it."""
+        template = self.env.ref(CHINA_CALENDAR_XMLID, raise_if_not_found=False)
+        if not template:
+            return super()._create_resource_calendar()
+        for company in self:
+            calendar = template.sudo().copy({"company_id": company.id})
+            calendar.name = template.name
+            company.resource_calendar_id = calendar
+        return True
 
     def kf_get_manager(self):
         """Return the customer-service manager of this company: the configured
@@ -85,3 +106,13 @@ class ResCompany(models.Model):
         calendar = self.resource_calendar_id
         planned = calendar.kf_add_working_days(days, start) if calendar else False
         return planned.replace(tzinfo=None) if planned else start + timedelta(days=days)
+
+    def kf_add_working_days_batch(self, requests):
+        """``kf_add_working_days`` for many ``(days, start)`` requests (days >=
+        0, start UTC naive) on this company's calendar at once
+        (``resource.calendar.kf_add_working_days_batch``: the calendar is read
+        once for all of them); a list of UTC naive datetimes in the order of
+        ``requests``, with the same fallbacks as ``kf_add_working_days``."""
+        calendar = self.resource_calendar_id
+        planned = calendar.kf_add_working_days_batch(requests) if calendar else [False] * len(requests)
+        return [value or start + timedelta(days=days) for value, (days, start) in zip(planned, requests, strict=True)]

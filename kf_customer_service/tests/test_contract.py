@@ -100,9 +100,11 @@ class TestContract(KfCommon):
             ],
         )
         action = contract.action_renew()
+        self.assertEqual(action["res_model"], "kf.service.contract.renew", "Renew opens the wizard")
+        created = contract.create_successor()
         successor = contract.successor_id
         self.assertTrue(successor)
-        self.assertEqual(action["res_id"], successor.id)
+        self.assertEqual(created, successor)
         self.assertEqual(successor.predecessor_id, contract)
         self.assertEqual(str(successor.date_start), "2026-04-01")
         self.assertEqual(str(successor.date_end), "2027-03-31")

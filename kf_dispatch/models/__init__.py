@@ -3,6 +3,7 @@ from . import kf_dispatch_order_line
 from . import kf_dispatch_order
 from . import kf_ticket_stage
 from . import kf_ticket_sla
+from . import resource_calendar
 from . import kf_ticket
 from . import kf_problem
 from . import kf_visit

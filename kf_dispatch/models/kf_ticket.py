@@ -1,5 +1,8 @@
+from collections import defaultdict
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_datetime
 
 from .kf_ticket_sla import TICKET_TYPES
 
@@ -282,14 +285,60 @@ class KfTicket(models.Model):
     # ------------------------------------------------------------------
     @api.depends("date_received", "ticket_type", "company_id")
     def _compute_sla_deadline(self):
+        """Deadlines in batch: one planning per company (its calendar and
+        SLA rules) for all its tickets, not one per ticket."""
         slas = self.env["kf.ticket.sla"].sudo().search([("company_id", "in", self.company_id.ids)])
         reply_days = {(sla.ticket_type, sla.company_id.id): sla.reply_days for sla in slas}
+        per_company = defaultdict(list)
         for ticket in self:
             if not ticket.date_received or not ticket.company_id:
                 ticket.sla_deadline = False
                 continue
             days = reply_days.get((ticket.ticket_type, ticket.company_id.id), DEFAULT_REPLY_DAYS)
-            ticket.sla_deadline = ticket.company_id.kf_add_working_days(days, ticket.date_received)
+            per_company[ticket.company_id].append((ticket, days))
+        for company, items in per_company.items():
+            deadlines = company.kf_add_working_days_batch([(days, ticket.date_received) for ticket, days in items])
+            for (ticket, _days), deadline in zip(items, deadlines, strict=True):
+                ticket.sla_deadline = deadline
+
+    def kf_sla_deadline_display(self, partner=None):
+        """The reply deadline as its reader sees it: in the time zone and
+        language of ``partner`` (default: the current user's partner), else
+        the company calendar's time zone. The acknowledgement e-mail (for
+        its recipient) and the portal (for the portal user) both show this,
+        so they promise the same instant as the form."""
+        self.ensure_one()
+        if not self.sla_deadline:
+            return ""
+        partner = partner if partner is not None else self.env.user.partner_id
+        tz = partner.tz or self.company_id.resource_calendar_id.tz or self.env.context.get("tz") or "UTC"
+        env = self.with_context(lang=partner.lang or self.env.lang).env
+        return f"{format_datetime(env, self.sla_deadline, tz=tz, dt_format='short')} ({tz})"
+
+    @api.model
+    def _sla_to_recompute_domain(self, companies):
+        """Tickets whose reply deadline follows the calendar and SLA rules of
+        ``companies``: still waiting for their first reply, open and not
+        breached yet (a breach already counted keeps its deadline)."""
+        return [
+            ("company_id", "in", companies.ids),
+            ("is_closed", "=", False),
+            ("first_reply_date", "=", False),
+            ("sla_breached", "=", False),
+        ]
+
+    @api.model
+    def _recompute_sla_deadlines(self, companies):
+        """Recompute, in batch, the reply deadlines of the open tickets of
+        ``companies`` after their calendar, public holidays, make-up working
+        days or SLA rules changed."""
+        if not companies:
+            return self.browse()
+        tickets = self.sudo().search(self._sla_to_recompute_domain(companies))
+        if tickets:
+            self.env.add_to_compute(self._fields["sla_deadline"], tickets)
+            tickets._recompute_recordset(["sla_deadline"])
+        return tickets
 
     # ------------------------------------------------------------------
     # CRUD
@@ -916,7 +965,10 @@ class KfTicket(models.Model):
         late.sudo().with_context(tracking_disable=True).write({"sla_breached": True, "sla_escalated": True})
         late._message_log_batch(
             {
-                ticket.id: self.env._("SLA breached: no first reply by %(deadline)s.", deadline=ticket.sla_deadline)
+                ticket.id: self.env._(
+                    "SLA breached: no first reply by %(deadline)s.",
+                    deadline=ticket.kf_sla_deadline_display(self.env["res.partner"]),
+                )
                 for ticket in late
             }
         )

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 TICKET_TYPES = [
     ("complaint", "Complaint"),
@@ -37,3 +37,21 @@ class KfTicketSla(models.Model):
         ),
         ("reply_days_positive", "CHECK(reply_days > 0)", "The reply delay must be positive."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        slas = super().create(vals_list)
+        self.env["kf.ticket"]._recompute_sla_deadlines(slas.company_id)
+        return slas
+
+    def write(self, vals):
+        companies = self.company_id
+        res = super().write(vals)
+        self.env["kf.ticket"]._recompute_sla_deadlines(companies | self.company_id)
+        return res
+
+    def unlink(self):
+        companies = self.company_id
+        res = super().unlink()
+        self.env["kf.ticket"]._recompute_sla_deadlines(companies)
+        return res

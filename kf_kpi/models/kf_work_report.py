@@ -1,4 +1,6 @@
-from datetime import date
+from bisect import bisect_left
+from collections import defaultdict
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -15,6 +17,8 @@ REPORT_TYPES = [
     ("annual", "Annual Summary"),
 ]
 REMINDER_ACTIVITY_XMLID = "kf_kpi.mail_activity_type_kf_work_report"
+# how far a due date falling on a day off may move to find a working day
+DUE_ROLL_DAYS = 31
 # written by the server only (submit / review / return methods, computes, cron)
 SYSTEM_FIELDS = {
     "state",
@@ -127,10 +131,23 @@ class KfWorkReport(models.Model):
             return date(period.year + 1, 4, 30)
         return period
 
-    @api.depends("report_type", "date")
+    @api.depends("report_type", "date", "company_id")
     def _compute_date_due(self):
+        """The due date of the period, moved to the next working day of the
+        company's calendar when it falls on a weekend or public holiday (one
+        reading of the calendar per company)."""
+        per_company = defaultdict(list)
         for report in self:
             report.date_due = report.date and self._due_date(report.report_type, report.date)
+            if report.date_due:
+                per_company[report.company_id].append(report)
+        for company, reports in per_company.items():
+            dues = [report.date_due for report in reports]
+            working = sorted(company.kf_working_dates(min(dues), max(dues) + timedelta(days=DUE_ROLL_DAYS)))
+            for report in reports:
+                index = bisect_left(working, report.date_due)
+                if index < len(working):
+                    report.date_due = working[index]
 
     @api.depends("date_submitted", "date_due")
     def _compute_on_time(self):
