@@ -27,8 +27,10 @@
         "views/kf_wechat_group_views.xml",
         "views/kf_customer_document_views.xml",
         "wizard/kf_partner_assign_views.xml",
+        "report/kf_report_layout.xml",
         "report/kf_customer_document_report.xml",
         "views/kf_service_contract_templates.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/kf_users_demo.xml",

@@ -10,3 +10,4 @@ from . import test_hardening_company_manager
 from . import test_document_mixin
 from . import test_cron_domains
 from . import test_ticket_stage_mail
+from . import test_language
