@@ -32,6 +32,11 @@
         "views/kf_service_contract_templates.xml",
         "views/portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "kf_customer_service/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/kf_users_demo.xml",
         "demo/kf_partner_demo.xml",

@@ -44,5 +44,8 @@
         "web.assets_frontend": [
             "kf_dispatch/static/src/js/kf_ticket_upload.js",
         ],
+        "web.assets_tests": [
+            "kf_dispatch/static/tests/tours/*.js",
+        ],
     },
 }

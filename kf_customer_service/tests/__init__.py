@@ -15,3 +15,4 @@ from . import test_document_mixin
 from . import test_foundation_api
 from . import test_cron_domains
 from . import test_language
+from . import test_tours
