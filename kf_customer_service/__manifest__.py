@@ -30,9 +30,16 @@
         "wizard/kf_partner_assign_views.xml",
         "wizard/kf_service_contract_renew_views.xml",
         "views/kf_calendar_workday_views.xml",
+        "report/kf_report_layout.xml",
         "report/kf_customer_document_report.xml",
         "views/kf_service_contract_templates.xml",
+        "views/portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "kf_customer_service/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/kf_users_demo.xml",
         "demo/kf_partner_demo.xml",

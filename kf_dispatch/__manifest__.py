@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_canned_response_data.xml",
         "data/kf_ticket_stage_data.xml",
         "data/kf_ticket_sla_data.xml",
         "data/mail_activity_type_data.xml",
@@ -37,8 +38,14 @@
         "demo/kf_dispatch_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "kf_dispatch/static/src/views/fields/*",
+        ],
         "web.assets_frontend": [
             "kf_dispatch/static/src/js/kf_ticket_upload.js",
+        ],
+        "web.assets_tests": [
+            "kf_dispatch/static/tests/tours/*.js",
         ],
     },
 }

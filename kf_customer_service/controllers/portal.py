@@ -9,6 +9,23 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 class KfContractPortal(CustomerPortal):
     """Service contracts of the portal user's company under /my."""
 
+    def _prepare_portal_layout_values(self):
+        """The customer's contact in the portal's sidebar is their
+        customer-service specialist (else the department's manager), not the
+        salesperson."""
+        values = super()._prepare_portal_layout_values()
+        values["sales_user"] = self._kf_portal_contact() or values.get("sales_user")
+        return values
+
+    def _kf_portal_contact(self):
+        partner = request.env.user.partner_id.sudo()
+        specialist = partner.kf_specialist_id or partner.commercial_partner_id.kf_specialist_id
+        if specialist and specialist.active:
+            return specialist
+        if request.env.user._is_public():
+            return request.env["res.users"]
+        return request.env.user.company_id.sudo().kf_get_manager()
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "kf_service_contract_count" in counters:

@@ -18,3 +18,4 @@ from . import kf_visit
 from . import kf_wechat_group
 from . import kf_wechat_group_member
 from . import kf_customer_document
+from . import ir_actions_report

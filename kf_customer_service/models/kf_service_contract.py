@@ -836,7 +836,13 @@ class KfServiceContract(models.Model):
                 contract.id: (
                     responsible[contract.id],
                     today,
-                    self.env._("Renew %(name)s (ends %(date)s)", name=contract.name, date=contract.date_end),
+                    responsible[contract.id]
+                    .kf_lang_env()
+                    ._(
+                        "Renew %(name)s (ends %(date)s)",
+                        name=contract.name,
+                        date=responsible[contract.id].kf_format_date(contract.date_end),
+                    ),
                     False,
                 )
                 for contract in contracts
@@ -850,11 +856,17 @@ class KfServiceContract(models.Model):
         if not contracts:
             return contracts
         contracts.with_context(tracking_disable=True).write({"state": "expired"})
+        # written in the language of the person who follows the contract
+        readers = {
+            contract.id: contract.user_id or contract.commercial_partner_id.kf_specialist_id for contract in contracts
+        }
         contracts._message_log_batch(
             bodies={
-                contract.id: self.env._(
+                contract.id: readers[contract.id]
+                .kf_lang_env()
+                ._(
                     "Status changed from Running to Expired: the end date %(date)s has passed.",
-                    date=contract.date_end,
+                    date=readers[contract.id].kf_format_date(contract.date_end),
                 )
                 for contract in contracts
             }

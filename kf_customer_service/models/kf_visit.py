@@ -176,7 +176,7 @@ class KfVisit(models.Model):
                 continue
             visit.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._(
+                summary=user.kf_lang_env()._(
                     "Follow up maintenance contract interest of %(customer)s",
                     customer=visit.commercial_partner_id.display_name,
                 ),

@@ -58,8 +58,30 @@ class KfWechatGroup(models.Model):
         }
 
     def action_check_members(self):
-        self.env["kf.wechat.group.member"]._check_members(self.member_ids)
-        return True
+        """Check the members now and say what the check found."""
+        flagged = self.env["kf.wechat.group.member"]._check_members(self.member_ids)
+        invalid = self.member_ids.filtered(lambda member: not member.is_valid)
+        if flagged:
+            message = self.env._(
+                "%(count)s members no longer belong to the customer: remove them from the WeChat group.",
+                count=len(flagged),
+            )
+        elif invalid:
+            message = self.env._(
+                "No new invalid member; %(count)s invalid members still wait to be removed.", count=len(invalid)
+            )
+        else:
+            message = self.env._("All %(count)s members are valid.", count=len(self.member_ids))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if invalid else "success",
+                "title": self.env._("Members checked"),
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _notify_members_to_remove(self, members):
         """Give each group's owner one open activity listing ``members`` to remove.
@@ -90,16 +112,20 @@ class KfWechatGroup(models.Model):
         )
         to_create = {}
         for group, group_members in by_group.items():
-            lines = Markup("").join(Markup("<li>%s</li>") % member._removal_line() for member in group_members)
             activity = open_by_group.get(group.id)
+            # written in the language of the activity's owner
+            env = (activity.user_id if activity else owners[group.id]).kf_lang_env()
+            lines = Markup("").join(
+                Markup("<li>%s</li>") % member.with_env(env)._removal_line() for member in group_members
+            )
             if activity:
                 activity.note = (activity.note or Markup("")) + Markup("<ul>%s</ul>") % lines
                 continue
             to_create[group.id] = (
                 owners[group.id],
                 False,
-                self.env._("Remove invalid members from %(group)s", group=group.name),
+                env._("Remove invalid members from %(group)s", group=group.name),
                 Markup("<p>%s</p><ul>%s</ul>")
-                % (escape(self.env._("These members left the customer or were archived:")), lines),
+                % (escape(env._("These members left the customer or were archived:")), lines),
             )
         self.env["mail.activity"].kf_create_activities(groups, REMOVE_ACTIVITY_XMLID, to_create, notify=True)

@@ -16,7 +16,9 @@ class MailActivity(models.Model):
         record, normally picked by ``res.users.kf_activity_users``; an entry
         whose user is empty is skipped (nobody may read its record). As in
         ``activity_schedule``, an empty deadline means today, an empty summary
-        or note the activity type's.
+        or note the activity type's (in the user's language). Callers write
+        the summary and note in the user's language too
+        (``res.users.kf_lang_env``).
 
         The activities are created as superuser (the job may run as a user who
         cannot assign activities to others) with ``automated`` set as asked.
@@ -35,8 +37,8 @@ class MailActivity(models.Model):
                 "res_model_id": model_id,
                 "res_id": res_id,
                 "activity_type_id": activity_type.id,
-                "summary": summary or activity_type.summary,
-                "note": note or activity_type.default_note,
+                "summary": summary or activity_type.with_env(user.kf_lang_env()).summary,
+                "note": note or activity_type.with_env(user.kf_lang_env()).default_note,
                 "date_deadline": deadline or today,
                 "user_id": user.id,
                 "automated": automated,

@@ -23,3 +23,16 @@ class MailThread(models.AbstractModel):
             if pids:
                 super(MailThread, record)._message_subscribe(pids, subtype_ids, customer_ids)
         return True
+
+    def _creation_message(self):
+        """The chatter's creation message of a KF record names the record's
+        model in the same language as the rest of the message (Odoo reads the
+        model's name in the context's language but may translate the sentence
+        in the user's, e.g. in data files loaded without a language)."""
+        if not self._name.startswith("kf."):
+            return super()._creation_message()
+        self.ensure_one()
+        lang = self.env.lang or self.env.user.lang
+        env = self.env(context=dict(self.env.context, lang=lang)) if lang != self.env.lang else self.env
+        model_name = self.env["ir.model"].with_env(env)._get(self._name).name
+        return env._("%(document)s created", document=model_name)

@@ -20,6 +20,11 @@ class ResCompany(models.Model):
         "manager of the company who is not a director.",
     )
 
+    kf_service_phone = fields.Char(
+        string="Customer-Service Phone",
+        help="The department's service line, shown to customers on the portal beside their specialist.",
+    )
+
     @api.constrains("kf_manager_id")
     def _check_kf_manager_id(self):
         for company in self:

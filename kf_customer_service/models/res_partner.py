@@ -255,24 +255,20 @@ class ResPartner(models.Model):
         users = self.env["res.users"].kf_activity_users(
             self, {partner.id: partner.kf_specialist_id for partner in self}
         )
-        note = self.env._(
-            "You are now responsible for this customer: contact them within %(days)s days.",
-            days=CONTACT_DELAY_DAYS,
-        )
-        self.env["mail.activity"].kf_create_activities(
-            self,
-            CONTACT_ACTIVITY_XMLID,
-            {
-                partner.id: (
-                    users[partner.id],
-                    deadline,
-                    self.env._("Contact new customer %(name)s", name=partner.display_name),
-                    note,
-                )
-                for partner in self
-            },
-            notify=True,
-        )
+        values = {}
+        for partner in self:
+            user = users[partner.id]
+            env = user.kf_lang_env()
+            values[partner.id] = (
+                user,
+                deadline,
+                env._("Contact new customer %(name)s", name=partner.display_name),
+                env._(
+                    "You are now responsible for this customer: contact them within %(days)s days.",
+                    days=CONTACT_DELAY_DAYS,
+                ),
+            )
+        self.env["mail.activity"].kf_create_activities(self, CONTACT_ACTIVITY_XMLID, values, notify=True)
 
     def _kf_unlink_contact_activity(self, previous):
         """Drop the open contact activity of the previous specialists."""

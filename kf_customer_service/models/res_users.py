@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.tools.misc import format_date, format_datetime
 
 
 class ResUsers(models.Model):
@@ -67,3 +68,27 @@ class ResUsers(models.Model):
             return self.env["res.users"]
         record.ensure_one()
         return self.kf_activity_users(record, preferred, manager_first)[record.id]
+
+    def kf_lang_env(self):
+        """The environment in this user's language and time zone (the current
+        ones for an empty user or a user without them). Text the code writes
+        for the user (activity summaries and notes, chatter messages) is
+        translated with ``env._`` of this environment and its dates formatted
+        with ``kf_format_date`` / ``kf_format_datetime`` (or
+        ``odoo.tools.misc.format_amount(env, ...)``)."""
+        user = self[:1].sudo()
+        lang = user.lang or self.env.lang
+        tz = user.tz or self.env.context.get("tz")
+        if lang == self.env.lang and tz == self.env.context.get("tz"):
+            return self.env
+        return self.env(context=dict(self.env.context, lang=lang, tz=tz))
+
+    def kf_format_date(self, value):
+        """``value`` (a date) written as this user reads dates."""
+        return format_date(self.kf_lang_env(), value)
+
+    def kf_format_datetime(self, value):
+        """``value`` (a naive UTC datetime) written in this user's language and
+        time zone, to the minute."""
+        env = self.kf_lang_env()
+        return format_datetime(env, value, tz=env.context.get("tz"), dt_format="short")

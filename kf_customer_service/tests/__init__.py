@@ -16,3 +16,5 @@ from . import test_foundation_api
 from . import test_cron_domains
 from . import test_working_calendar
 from . import test_renewal_wizard
+from . import test_language
+from . import test_tours

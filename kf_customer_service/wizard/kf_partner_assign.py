@@ -140,7 +140,8 @@ class KfPartnerAssign(models.TransientModel):
             "params": {
                 "type": "success",
                 "message": self.env._("%(count)s customers assigned.", count=len(partners)),
-                "next": {"type": "ir.actions.act_window_close"},
+                # closes the wizard and reloads the list behind it
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 

@@ -459,11 +459,11 @@ class KfDispatchOrder(models.Model):
                 order.activity_schedule(
                     "kf_dispatch.mail_activity_type_kf_dispatch_execute",
                     date_deadline=max(deadline, fields.Date.context_today(order)),
-                    summary=self.env._("Execute work order %(name)s", name=order.name),
+                    summary=executors[order.id].kf_lang_env()._("Execute work order %(name)s", name=order.name),
                     note=order.work_content,
                     user_id=executors[order.id].id,
                 )
-            body = Markup("<p>%s</p>") % self.env._(
+            body = Markup("<p>%s</p>") % order.user_id.kf_lang_env()._(
                 "Work order dispatched to %(user)s. Please acknowledge it and start on time.",
                 user=order.user_id.name,
             )
@@ -545,15 +545,16 @@ class KfDispatchOrder(models.Model):
     def _schedule_callback_activity(self):
         today = fields.Date.context_today(self)
         for order in self:
+            user = order._get_callback_user()
             order.activity_schedule(
                 "kf_dispatch.mail_activity_type_kf_dispatch_callback",
                 date_deadline=today,
-                summary=self.env._(
+                summary=user.kf_lang_env()._(
                     "Call %(customer)s back about work order %(name)s",
                     customer=order.partner_id.display_name,
                     name=order.name,
                 ),
-                user_id=order._get_callback_user().id,
+                user_id=user.id,
             )
 
     def action_close(self):
@@ -736,32 +737,22 @@ class KfDispatchOrder(models.Model):
         per order (its reasons joined) for the team leader or the manager,
         and one draft overdue problem per overdue order. Returns the
         reasons by order."""
-        reasons = {}  # order -> [summary, ...]
-        for order in undispatched:
-            reasons.setdefault(order, []).append(
-                self.env._("Work order %(name)s is still not dispatched at its planned start", name=order.name)
-            )
+        kinds = {}  # order -> [reason, ...]
+        for reason, orders in (("undispatched", undispatched), ("late_ack", late_ack), ("overdue", overdue)):
+            for order in orders:
+                kinds.setdefault(order, []).append(reason)
         undispatched.sudo().write({"dispatch_escalated": True})
-        for order in late_ack:
-            reasons.setdefault(order, []).append(
-                self.env._(
-                    "Work order %(name)s not acknowledged by %(user)s within %(hours)s working hours",
-                    name=order.name,
-                    user=order.user_id.name,
-                    hours=ack_hours,
-                )
-            )
         late_ack.sudo().write({"ack_escalated": True})
-        for order in overdue:
-            reasons.setdefault(order, []).append(
-                self.env._("Work order %(name)s is past its planned end", name=order.name)
-            )
         overdue.sudo().write({"overdue_escalated": True})
-        if reasons:
-            escalated = self.browse([order.id for order in reasons])
+        reasons = {}  # order -> [summary, ...], in the language of whom the activity goes to
+        if kinds:
+            escalated = self.browse([order.id for order in kinds])
             assignees = self.env["res.users"].kf_activity_users(
-                escalated, {order.id: order.team_id.leader_id for order in reasons}
+                escalated, {order.id: order.team_id.leader_id for order in kinds}
             )
+            for order, order_kinds in kinds.items():
+                env = assignees[order.id].kf_lang_env()
+                reasons[order] = [order._escalation_reason(env, kind, ack_hours) for kind in order_kinds]
             self.env["mail.activity"].kf_create_activities(
                 escalated,
                 "kf_dispatch.mail_activity_type_kf_dispatch_escalation",
@@ -773,6 +764,21 @@ class KfDispatchOrder(models.Model):
             )
         overdue._create_overdue_problems()
         return reasons
+
+    def _escalation_reason(self, env, kind, ack_hours):
+        """Why this order is escalated (``kind``: undispatched, late_ack or
+        overdue), written with ``env`` (the reader's language)."""
+        self.ensure_one()
+        if kind == "undispatched":
+            return env._("Work order %(name)s is still not dispatched at its planned start", name=self.name)
+        if kind == "late_ack":
+            return env._(
+                "Work order %(name)s not acknowledged by %(user)s within %(hours)s working hours",
+                name=self.name,
+                user=self.user_id.name,
+                hours=ack_hours,
+            )
+        return env._("Work order %(name)s is past its planned end", name=self.name)
 
     def _create_overdue_problems(self):
         """One draft overdue problem per order, never two."""

@@ -759,7 +759,7 @@ class KfTicket(models.Model):
             visit.activity_schedule(
                 "mail.mail_activity_data_call",
                 date_deadline=due_local,
-                summary=self.env._("Return visit for ticket %(name)s", name=self.name),
+                summary=caller.kf_lang_env()._("Return visit for ticket %(name)s", name=self.name),
                 user_id=caller.id,
             )
         self.sudo().visit_id = visit
@@ -776,7 +776,9 @@ class KfTicket(models.Model):
                 if reviewer:
                     ticket.activity_schedule(
                         "kf_dispatch.mail_activity_type_kf_ticket_review",
-                        summary=self.env._("Review major complaint %(name)s before closing", name=ticket.name),
+                        summary=reviewer.kf_lang_env()._(
+                            "Review major complaint %(name)s before closing", name=ticket.name
+                        ),
                         user_id=reviewer.id,
                     )
                 ticket.message_post(
@@ -963,17 +965,20 @@ class KfTicket(models.Model):
         # one batched UPDATE and one batched chatter log instead of a tracking
         # message per ticket
         late.sudo().with_context(tracking_disable=True).write({"sla_breached": True, "sla_escalated": True})
+        assignees = self.env["res.users"].kf_activity_users(
+            late, {ticket.id: ticket.user_id for ticket in late}, manager_first=True
+        )
+        # the note and the activity in the language of whom the activity goes to
         late._message_log_batch(
             {
-                ticket.id: self.env._(
+                ticket.id: assignees[ticket.id]
+                .kf_lang_env()
+                ._(
                     "SLA breached: no first reply by %(deadline)s.",
-                    deadline=ticket.kf_sla_deadline_display(self.env["res.partner"]),
+                    deadline=ticket.kf_sla_deadline_display(assignees[ticket.id].partner_id),
                 )
                 for ticket in late
             }
-        )
-        assignees = self.env["res.users"].kf_activity_users(
-            late, {ticket.id: ticket.user_id for ticket in late}, manager_first=True
         )
         self.env["mail.activity"].kf_create_activities(
             late,
@@ -982,7 +987,9 @@ class KfTicket(models.Model):
                 ticket.id: (
                     assignees[ticket.id],
                     False,
-                    self.env._("Ticket %(name)s got no reply within the SLA", name=ticket.name),
+                    assignees[ticket.id]
+                    .kf_lang_env()
+                    ._("Ticket %(name)s got no reply within the SLA", name=ticket.name),
                     False,
                 )
                 for ticket in late

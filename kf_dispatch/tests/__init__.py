@@ -11,3 +11,5 @@ from . import test_document_mixin
 from . import test_cron_domains
 from . import test_ticket_stage_mail
 from . import test_sla_calendar
+from . import test_language
+from . import test_tours

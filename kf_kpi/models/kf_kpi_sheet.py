@@ -146,6 +146,17 @@ class KfKpiSheet(models.Model):
     approved_by_id = fields.Many2one("res.users", readonly=True, tracking=True)
     date_approved = fields.Datetime(string="Approved On", readonly=True, tracking=True)
     note = fields.Text(string="Manager's Comment", tracking=True)
+    # the appraised employee's answer to the approved sheet
+    ack_state = fields.Selection(
+        [("pending", "Awaiting Acknowledgement"), ("acknowledged", "Acknowledged"), ("appealed", "Appealed")],
+        string="Employee's Answer",
+        readonly=True,
+        tracking=True,
+        copy=False,
+        help="Set when the sheet is approved; the appraised employee acknowledges it or appeals with a comment.",
+    )
+    ack_date = fields.Datetime(string="Answered On", readonly=True, copy=False)
+    appeal_comment = fields.Text(readonly=True, copy=False, tracking=True)
 
     def init(self):
         # one sheet per employee (or department) per month and company;
@@ -195,7 +206,13 @@ class KfKpiSheet(models.Model):
         "total_score",
         "met_count",
         "line_count",
+        "ack_state",
+        "ack_date",
+        "appeal_comment",
     }
+
+    # the employee's answer, the only change an approved sheet takes
+    ANSWER_FIELDS = {"ack_state", "ack_date", "appeal_comment"}
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -209,7 +226,13 @@ class KfKpiSheet(models.Model):
         approved sheet changes only through ``action_reopen``."""
         fnames = set(vals) - self.FROZEN_FREE_FIELDS
         if fnames and any(sheet.state == "approved" for sheet in self):
-            if not (self.env.su and self.env.context.get("kf_kpi_sheet_reopen")):
+            if not (
+                self.env.su
+                and (
+                    self.env.context.get("kf_kpi_sheet_reopen")
+                    or (self.env.context.get("kf_kpi_sheet_answer") and fnames <= self.ANSWER_FIELDS)
+                )
+            ):
                 raise UserError(self.env._("An approved appraisal sheet is frozen: it cannot be changed."))
         if not self.env.su and fnames:
             if fnames & self.SYSTEM_FIELDS:
@@ -269,9 +292,97 @@ class KfKpiSheet(models.Model):
         to_approve._check_approver()
         to_approve.check_access("write")
         to_approve.sudo().write(
-            {"state": "approved", "approved_by_id": self.env.uid, "date_approved": fields.Datetime.now()}
+            {
+                "state": "approved",
+                "approved_by_id": self.env.uid,
+                "date_approved": fields.Datetime.now(),
+                "ack_state": "pending" if to_approve.user_id else False,
+            }
         )
+        for sheet in to_approve.filtered("user_id"):
+            sheet.sudo()._kf_ask_acknowledgement()
         return True
+
+    def _kf_ask_acknowledgement(self):
+        """The appraised employee is told their sheet is approved, in their
+        language, with a to-do to acknowledge it or appeal."""
+        self.ensure_one()
+        employee = self.user_id
+        env = employee.kf_lang_env()
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=env._("Acknowledge your appraisal sheet %(name)s or appeal", name=self.name),
+            user_id=employee.id,
+        )
+
+    # ------------------------------------------------------ employee's answer
+    def _check_own_approved_sheet(self):
+        """Only the appraised employee answers their own approved sheet, once."""
+        self.check_access("read")
+        for sheet in self:
+            if sheet.user_id != self.env.user:
+                raise AccessError(
+                    self.env._(
+                        "Only the appraised employee acknowledges or appeals the appraisal sheet %(name)s.",
+                        name=sheet.name,
+                    )
+                )
+            if sheet.state != "approved" or sheet.ack_state != "pending":
+                raise UserError(
+                    self.env._(
+                        "The appraisal sheet %(name)s is not waiting for your answer: it is acknowledged or "
+                        "appealed once, after its approval.",
+                        name=sheet.name,
+                    )
+                )
+
+    def _kf_answer(self, vals, body):
+        self.sudo().with_context(kf_kpi_sheet_answer=True).write(dict(vals, ack_date=fields.Datetime.now()))
+        for sheet in self.sudo():
+            sheet.activity_ids.filtered(lambda act: act.user_id == self.env.user).action_feedback()
+            sheet.message_post(body=body, author_id=self.env.user.partner_id.id, subtype_xmlid="mail.mt_note")
+
+    def action_acknowledge(self):
+        """The appraised employee acknowledges their approved sheet."""
+        self._check_own_approved_sheet()
+        self._kf_answer({"ack_state": "acknowledged"}, self.env._("Appraisal sheet acknowledged by the employee."))
+        return True
+
+    def action_appeal(self, comment):
+        """The appraised employee appeals their approved sheet with a comment;
+        the approver (else the department's manager) gets a to-do. The figures
+        stay frozen: a director reopens the sheet if the appeal is upheld."""
+        comment = (comment or "").strip()
+        if not comment:
+            raise UserError(self.env._("Say why you appeal the appraisal sheet."))
+        self._check_own_approved_sheet()
+        self._kf_answer(
+            {"ack_state": "appealed", "appeal_comment": comment},
+            self.env._("Appraisal sheet appealed by the employee: %(comment)s", comment=comment),
+        )
+        reviewers = self.env["res.users"].kf_activity_users(
+            self.sudo(), {sheet.id: sheet.approved_by_id for sheet in self.sudo()}
+        )
+        for sheet in self.sudo():
+            reviewer = reviewers[sheet.id]
+            if reviewer:
+                sheet.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=reviewer.kf_lang_env()._("Review the appeal of appraisal sheet %(name)s", name=sheet.name),
+                    note=comment,
+                    user_id=reviewer.id,
+                )
+        return True
+
+    def action_open_appeal_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Appeal Appraisal Sheet"),
+            "res_model": "kf.kpi.sheet.appeal",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_sheet_id": self.id},
+        }
 
     def action_reopen(self, reason):
         """Unfreeze approved sheets (a director, not on their own sheet, with
@@ -288,7 +399,7 @@ class KfKpiSheet(models.Model):
             raise AccessError(self.env._("Nobody reopens their own appraisal sheet: %(name)s.", name=own[0].name))
         self.check_access("write")
         self.sudo().with_context(kf_kpi_sheet_reopen=True).write(
-            {"state": "draft", "approved_by_id": False, "date_approved": False}
+            {"state": "draft", "approved_by_id": False, "date_approved": False, "ack_state": False}
         )
         for sheet in self:
             sheet.message_post(body=self.env._("Appraisal sheet reopened: %(reason)s", reason=reason))

@@ -98,18 +98,22 @@ class KfWorkReport(models.Model):
 
     @api.depends("report_type", "date", "user_id")
     def _compute_name(self):
-        labels = dict(self._fields["report_type"]._description_selection(self.env))
         for report in self:
-            if not report.date:
-                report.name = labels.get(report.report_type)
-                continue
-            if report.report_type == "daily":
-                period = report.date.isoformat()
-            elif report.report_type == "monthly":
-                period = report.date.strftime("%Y-%m")
-            else:
-                period = str(report.date.year)
-            report.name = f"{labels.get(report.report_type)} {period} {report.user_id.name or ''}".strip()
+            report.name = report._kf_title(self.env)
+
+    def _kf_title(self, env):
+        """The report's title (type, period, author) in the language of ``env``."""
+        self.ensure_one()
+        label = dict(self._fields["report_type"]._description_selection(env)).get(self.report_type)
+        if not self.date:
+            return label
+        if self.report_type == "daily":
+            period = self.date.isoformat()
+        elif self.report_type == "monthly":
+            period = self.date.strftime("%Y-%m")
+        else:
+            period = str(self.date.year)
+        return f"{label} {period} {self.user_id.name or ''}".strip()
 
     @api.model
     def _period_start(self, report_type, day):
@@ -347,7 +351,11 @@ class KfWorkReport(models.Model):
                     report.id: (
                         report.user_id,
                         today,
-                        self.env._("Submit %(report)s (due %(date)s)", report=report.name, date=report.date_due),
+                        report.user_id.kf_lang_env()._(
+                            "Submit %(report)s (due %(date)s)",
+                            report=report._kf_title(report.user_id.kf_lang_env()),
+                            date=report.user_id.kf_format_date(report.date_due),
+                        ),
                         False,
                     )
                     for report in late
