@@ -10,3 +10,6 @@ from . import test_hardening_company_manager
 from . import test_document_mixin
 from . import test_cron_domains
 from . import test_ticket_stage_mail
+from . import test_maintenance_plan
+from . import test_equipment_portal
+from . import test_plan_concurrency
