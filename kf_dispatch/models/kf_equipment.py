@@ -207,11 +207,11 @@ class KfEquipment(models.Model):
                 .sudo()
                 .search_count(
                     [
-                    ("equipment_id", "=", self.id),
-                    ("channel", "=", "portal"),
-                    ("contact_id", "=", False),
-                    ("create_date", ">=", since),
-                ]
+                        ("equipment_id", "=", self.id),
+                        ("channel", "=", "portal"),
+                        ("contact_id", "=", False),
+                        ("create_date", ">=", since),
+                    ]
                 )
             )
             if recent >= QR_REPORTS_PER_HOUR:

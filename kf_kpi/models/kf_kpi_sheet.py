@@ -743,8 +743,12 @@ class KfKpiSheet(models.Model):
     def _kpi_orphan_customers_domain(self, period, param):
         """Orphan customer companies of the company: its own partners and
         those under contract with it."""
-        contracts = self.env["kf.service.contract"].sudo()._read_group(
-            [*self._kf_company(period), ("state", "not in", ["draft", "cancelled"])], ["commercial_partner_id"]
+        contracts = (
+            self.env["kf.service.contract"]
+            .sudo()
+            ._read_group(
+                [*self._kf_company(period), ("state", "not in", ["draft", "cancelled"])], ["commercial_partner_id"]
+            )
         )
         return "res.partner", [
             ("kf_is_orphan", "=", True),
