@@ -20,6 +20,12 @@ class KfEquipmentQr(http.Controller):
             raise NotFound()
         if not consteq(equipment.access_token, token):
             raise NotFound()
+        if request.env.user._is_public() and not request.cookies.get("frontend_lang"):
+            # a visitor scanning the label reads the page in the customer's language
+            lang = equipment.commercial_partner_id.lang or equipment.company_id.partner_id.lang
+            if lang and lang in request.env["res.lang"]._get_frontend():
+                request.update_context(lang=lang)
+                equipment = equipment.with_context(lang=lang)
         return equipment
 
     def _kf_reporter(self, equipment):

@@ -508,23 +508,23 @@ class KfDispatchOrder(models.Model):
         return orders
 
     @api.model
-    def _kf_draw_numbers(self, company_id, count):
-        """``count`` consecutive numbers of the work-order sequence of the
-        company in two queries (a "no gap" sequence stays gapless: the
-        numbers are drawn in this transaction)."""
+    def _kf_draw_numbers(self, company_id, count, code=None):
+        """``count`` consecutive numbers of the sequence ``code`` (default:
+        the work orders') of the company in one or two queries; a "no gap"
+        sequence stays gapless (the numbers are drawn in this transaction)."""
+        code = code or self._kf_sequence_code
         sequence = (
             self.env["ir.sequence"]
             .sudo()
-            .search(
-                [("code", "=", self._kf_sequence_code), ("company_id", "in", [company_id, False])],
-                order="company_id",
-                limit=1,
-            )
+            .search([("code", "=", code), ("company_id", "in", [company_id, False])], order="company_id", limit=1)
         )
-        if not sequence or sequence.use_date_range or sequence.implementation != "no_gap":
+        if not sequence or sequence.use_date_range:
             return [(sequence and sequence.next_by_id()) or self.env._("New") for _i in range(count)]
-        sequence.flush_recordset(["number_next"])
         cr = self.env.cr
+        if sequence.implementation == "standard":
+            cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"ir_sequence_{sequence.id:03d}", count))
+            return [sequence.get_next_char(number) for (number,) in cr.fetchall()]
+        sequence.flush_recordset(["number_next"])
         cr.execute(SQL("SELECT number_next FROM ir_sequence WHERE id = %s FOR UPDATE NOWAIT", sequence.id))
         cr.execute(
             SQL(

@@ -1,7 +1,7 @@
+import base64
 import re
 import secrets
 from datetime import timedelta
-from urllib.parse import quote as url_quote
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -166,11 +166,14 @@ class KfEquipment(models.Model):
     def action_view_visits(self):
         return self._kf_open("kf.visit", "kf_equipment_id")
 
-    def _kf_qr_url_quoted(self):
-        """The label's QR value (the full public link), URL-encoded for the
-        barcode route."""
+    def _kf_qr_image(self):
+        """The label's QR code (the full public link) as a PNG data URI,
+        drawn by Odoo's barcode renderer (the one of ``/report/barcode``)
+        and embedded, so that the PDF needs no request back to the server."""
         self.ensure_one()
-        return url_quote(f"{self.get_base_url()}{self._kf_qr_path()}", safe="")
+        url = f"{self.get_base_url()}{self._kf_qr_path()}"
+        png = self.env["ir.actions.report"].barcode("QR", url, width=300, height=300)
+        return f"data:image/png;base64,{base64.b64encode(png).decode()}"
 
     def _kf_public_values(self):
         """What the public QR page shows: this equipment only."""

@@ -261,7 +261,7 @@ class KfMaintenancePlanLine(models.Model):
         if not plans:
             return 0
         Visit = self.env["kf.visit"]
-        managers, vals_list = {}, []
+        managers, vals_list, next_dates = {}, [], {}
         for plan in plans:
             company = plan.company_id
             if company not in managers:
@@ -272,7 +272,7 @@ class KfMaintenancePlanLine(models.Model):
                 if day <= plan.contract_id.date_end:
                     dates.append(day)
                 day += relativedelta(months=MANAGER_CHECK_MONTHS)
-            plan.manager_check_date_next = day if day <= plan.contract_id.date_end else False
+            next_dates.setdefault(day if day <= plan.contract_id.date_end else False, []).append(plan.id)
             manager = managers[company]
             if not manager:
                 continue
@@ -306,5 +306,15 @@ class KfMaintenancePlanLine(models.Model):
                 )
             }
             vals_list = [v for v in vals_list if (v["kf_plan_id"], v["date_planned"]) not in existing]
+            by_company = {}
+            for vals in vals_list:
+                by_company.setdefault(vals["company_id"], []).append(vals)
+            Order = self.env["kf.dispatch.order"]
+            for company_id, company_vals in by_company.items():
+                names = Order._kf_draw_numbers(company_id, len(company_vals), Visit._kf_sequence_code)
+                for vals, name in zip(company_vals, names, strict=True):
+                    vals["name"] = name
             Visit.create(vals_list)
+        for day, plan_ids in next_dates.items():
+            plans.browse(plan_ids).manager_check_date_next = day
         return len(vals_list)

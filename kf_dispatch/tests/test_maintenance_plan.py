@@ -117,7 +117,8 @@ class TestMaintenancePlan(KfPlanCommon):
         self.assertEqual(self.plan.line_ids[0].date_next, date(2026, 3, 31))
         self._generate(date(2026, 3, 27))
         self.assertEqual(len(self._orders()), 4)
-        self.assertEqual(self.env["kf.dispatch.order"].search_count([("plan_key", "like", "line:%")]), 4)
+        plan_orders = [("maintenance_plan_id", "=", self.plan.id), ("plan_key", "like", "line:%")]
+        self.assertEqual(self.env["kf.dispatch.order"].search_count(plan_orders), 4)
 
     def test_ended_or_suspended_contract_generates_nothing(self):
         ended = self._create_contract(date(2025, 1, 1), date(2026, 1, 20), state="expired")
@@ -262,6 +263,13 @@ class TestEquipmentRules(KfPlanCommon):
         self.assertEqual(contract.state, "running")
         with self.assertRaises(UserError):
             as_specialist.kf_precondition_ids[0].write({"done": False})
+
+    def test_qr_label_report(self):
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "kf_dispatch.kf_equipment_label_report", (self.controller | self.pump).ids
+        )
+        self.assertEqual(html.count(b"data:image/png;base64,"), 2, "one QR code per label")
+        self.assertIn(b"Alarm controller A", html)
 
     def test_equipment_history_and_counts(self):
         ticket = self._create_ticket(equipment_id=self.controller.id, ticket_type="repair")

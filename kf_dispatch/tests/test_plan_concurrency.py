@@ -94,14 +94,16 @@ class TestPlanConcurrency(BaseCase):
                     env["kf.visit"].search([("company_id", "=", company.id)]).unlink()
                     env["kf.dispatch.order"].search([("company_id", "=", company.id)]).unlink()
                     env["kf.maintenance.plan"].browse(ids["plan"]).unlink()
-                    env["kf.service.contract"].browse(ids["contract"]).unlink()
+                    contract = env["kf.service.contract"].browse(ids["contract"])
+                    contract.state = "cancelled"
+                    contract.unlink()
                     env["kf.equipment"].browse(ids["equipment"]).unlink()
                     env["project.project"].browse(ids["project"]).unlink()
                     env["res.users"].browse(ids["manager"]).unlink()
                     env["res.partner"].browse(ids["customer"]).unlink()
                     company.unlink()
             except Exception:  # leave nothing active behind for the other tests
-                _logger.info("plan concurrency fixture archived instead of deleted")
+                _logger.info("plan concurrency fixture archived instead of deleted", exc_info=True)
                 env["kf.maintenance.plan"].browse(ids["plan"]).state = "suspended"
                 env["res.users"].browse(ids["manager"]).active = False
                 company.active = False
