@@ -137,6 +137,8 @@ class KfMaintenancePlan(models.Model):
         self.ensure_one()
         contract = self.contract_id
         start = fields.Datetime.to_datetime(contract.date_start)
+        # the order is read by its executor: its texts are in their language
+        env = self.with_context(lang=self.user_id.lang or self.env.lang).env
         deadline = self.company_id.kf_add_working_days(self.company_id.kf_init_days, start)
         return {
             "kf_order_type": "initialisation",
@@ -150,12 +152,12 @@ class KfMaintenancePlan(models.Model):
             "team_id": self.team_id.id,
             "date_planned_start": fields.Datetime.to_datetime(contract.date_start),
             "date_planned_end": deadline,
-            "work_content": self.env._("Initialisation test: check every point of the equipment (100%)."),
+            "work_content": env._("Initialisation test: check every point of the equipment (100%)."),
             "check_ids": [
                 Command.create(
                     {
                         "equipment_id": equipment.id,
-                        "name": self.env._("Initialisation test of all points"),
+                        "name": env._("Initialisation test of all points"),
                         "point_count": equipment.point_count,
                     }
                 )

@@ -204,7 +204,7 @@ class KfMaintenancePlanLine(models.Model):
         self.plan_id.contract_id.fetch(["partner_id", "date_start", "date_end", "company_id"])
         self.equipment_ids.fetch(["point_count", "name"])
         vals_list, keys, advanced, cache = [], [], {}, {}
-        labels = dict(self._fields["check_type"]._description_selection(self.env))
+        labels = {}  # lang -> check type labels
         for line in self:
             contract = line.plan_id.contract_id
             index = line.occurrence
@@ -233,7 +233,13 @@ class KfMaintenancePlanLine(models.Model):
         self.ensure_one()
         plan, contract = self.plan_id, self.plan_id.contract_id
         start_day = self._kf_working_day_on_or_after(plan.company_id, day, cache)
-        label = labels[self.check_type]
+        # the order is read by its executor: its texts are in their language
+        executor = self.user_id or plan.user_id
+        lang = executor.lang or self.env.lang
+        if lang not in labels:
+            env = self.with_context(lang=lang).env
+            labels[lang] = dict(self._fields["check_type"]._description_selection(env))
+        label = labels[lang][self.check_type]
         return {
             "kf_order_type": "maintenance",
             "maintenance_plan_id": plan.id,
