@@ -12,6 +12,7 @@
         "security/kf_dispatch_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
+        "data/kf_equipment_data.xml",
         "data/mail_template_data.xml",
         "data/mail_canned_response_data.xml",
         "data/kf_ticket_stage_data.xml",
@@ -31,11 +32,15 @@
         "views/res_partner_views.xml",
         "views/project_project_views.xml",
         "views/kf_dispatch_portal_templates.xml",
+        "views/kf_equipment_views.xml",
+        "views/kf_equipment_templates.xml",
         "wizard/kf_dispatch_wizard_views.xml",
         "report/kf_dispatch_order_report.xml",
+        "report/kf_equipment_label_report.xml",
     ],
     "demo": [
         "demo/kf_dispatch_demo.xml",
+        "demo/kf_equipment_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 ACK_HOURS_PARAM = "kf_dispatch.ack_hours"
 DEFAULT_ACK_HOURS = 4.0
@@ -140,6 +141,46 @@ class KfDispatchOrder(models.Model):
     problem_ids = fields.One2many("kf.problem", "order_id", string="Problems", groups="base.group_user")
     problem_count = fields.Integer(compute="_compute_problem_count", groups="base.group_user")
     color = fields.Integer()
+    # equipment, checklist and maintenance plan
+    kf_order_type = fields.Selection(
+        [
+            ("service", "Service"),
+            ("repair", "Repair"),
+            ("maintenance", "Planned maintenance"),
+            ("initialisation", "Initialisation test"),
+            ("commissioning", "Commissioning"),
+        ],
+        string="Order Type",
+        required=True,
+        default="service",
+        tracking=True,
+        index=True,
+    )
+    equipment_id = fields.Many2one("kf.equipment", tracking=True, index="btree_not_null", check_company=True)
+    point_count = fields.Integer(
+        compute="_compute_point_count",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Points of the equipment handled by this order (copied from the equipment; commissioning "
+        "pay is computed from it). Locked once the customer accepted the order.",
+    )
+    check_ids = fields.One2many("kf.dispatch.order.check", "order_id", string="Checklist", copy=True)
+    check_point_total = fields.Integer(string="Points to Check", compute="_compute_check_progress", store=True)
+    check_point_done = fields.Integer(string="Points Checked", compute="_compute_check_progress", store=True)
+    check_progress = fields.Float(
+        string="Checklist Completion (%)", compute="_compute_check_progress", store=True, aggregator="avg"
+    )
+    maintenance_plan_id = fields.Many2one(
+        "kf.maintenance.plan", readonly=True, copy=False, index="btree_not_null", check_company=True
+    )
+    plan_line_id = fields.Many2one(
+        "kf.maintenance.plan.line", string="Plan Check", readonly=True, copy=False, index="btree_not_null"
+    )
+    plan_key = fields.Char(
+        readonly=True, copy=False, groups="base.group_user", help="Occurrence of the maintenance plan generated."
+    )
     # acceptance certificate (验收单)
     certificate_attachment_ids = fields.Many2many(
         "ir.attachment",
@@ -209,6 +250,7 @@ class KfDispatchOrder(models.Model):
             "CHECK(date_planned_end IS NULL OR date_planned_start IS NULL OR date_planned_end >= date_planned_start)",
             "The planned end must not be before the planned start.",
         ),
+        ("plan_key_uniq", "UNIQUE(plan_key)", "This occurrence of the maintenance plan was already generated."),
     ]
 
     @api.model
@@ -228,6 +270,21 @@ class KfDispatchOrder(models.Model):
                 partner.street2,
             ]
             order.address = " ".join(p for p in parts if p) or order.address
+
+    @api.depends("equipment_id")
+    def _compute_point_count(self):
+        for order in self:
+            if order.equipment_id:
+                order.point_count = order.equipment_id.point_count
+
+    @api.depends("check_ids.point_count", "check_ids.done")
+    def _compute_check_progress(self):
+        for order in self:
+            total = sum(order.check_ids.mapped("point_count"))
+            done = sum(order.check_ids.filtered("done").mapped("point_count"))
+            order.check_point_total = total
+            order.check_point_done = done
+            order.check_progress = 100.0 * done / total if total else (100.0 if order.check_ids else 0.0)
 
     def _compute_problem_count(self):
         groups = self.env["kf.problem"]._read_group([("order_id", "in", self.ids)], ["order_id"], ["__count"])
@@ -301,6 +358,28 @@ class KfDispatchOrder(models.Model):
         if self.team_id and not self.user_id:
             self.user_id = self.team_id.leader_id
 
+    @api.constrains("state", "check_ids")
+    def _check_initialisation_complete(self):
+        """An initialisation test is done only when its checklist covers
+        every point of every equipment of its plan, all checked."""
+        for order in self.filtered(lambda o: o.kf_order_type == "initialisation" and o.state in ("done", "closed")):
+            covered = {}
+            for check in order.check_ids:
+                covered[check.equipment_id] = covered.get(check.equipment_id, 0) + check.point_count
+            equipment = order.maintenance_plan_id.equipment_ids | order.check_ids.equipment_id
+            short = equipment.filtered(lambda e, covered=covered: covered.get(e, 0) < e.point_count)
+            if short or order.check_progress < 100.0:
+                raise ValidationError(
+                    self.env._(
+                        "Work order %(name)s: the initialisation test must check every point (100%%) "
+                        "before it is done (checked %(done)s of %(total)s points; incomplete: %(equipment)s).",
+                        name=order.name,
+                        done=order.check_point_done,
+                        total=order.check_point_total,
+                        equipment=", ".join(short.mapped("name")) or "-",
+                    )
+                )
+
     @api.constrains("certificate_paper_archived", "certificate_paper_location")
     def _check_certificate_paper_location(self):
         for order in self:
@@ -368,6 +447,96 @@ class KfDispatchOrder(models.Model):
                 )
         return res
 
+    def _check_point_count_lock(self, vals):
+        """The point count of an order accepted by the customer is what its
+        pay is computed from: nobody changes it (nor its equipment) any more."""
+        if not {"point_count", "equipment_id"}.intersection(vals):
+            return
+        locked = self.filtered(
+            lambda o: (
+                o.state == "closed"
+                and (
+                    ("point_count" in vals and vals["point_count"] != o.point_count)
+                    or ("equipment_id" in vals and (vals["equipment_id"] or False) != o.equipment_id.id)
+                )
+            )
+        )
+        if locked:
+            raise UserError(
+                self.env._(
+                    "The point count of work orders accepted by the customer is locked: %(names)s",
+                    names=", ".join(locked.mapped("name")),
+                )
+            )
+
+    def _kf_check_checklist_open(self):
+        """The checklist of an order accepted by the customer is its record
+        of what was checked: it no longer changes."""
+        closed = self.filtered(lambda o: o.state == "closed")
+        if closed:
+            raise UserError(
+                self.env._(
+                    "The checklist of work orders accepted by the customer is locked: %(names)s",
+                    names=", ".join(closed.mapped("name")),
+                )
+            )
+
+    @api.model
+    def _kf_create_planned(self, vals_list):
+        """Create work orders generated by a scan (as superuser, without
+        creation messages): numbers drawn in one go per company, then the
+        orders and their checklists in one create each."""
+        if not vals_list:
+            return self.browse()
+        Order = self.sudo().with_context(
+            tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True
+        )
+        by_company = {}
+        for vals in vals_list:
+            by_company.setdefault(vals["company_id"], []).append(vals)
+        for company_id, company_vals in by_company.items():
+            for vals, name in zip(company_vals, Order._kf_draw_numbers(company_id, len(company_vals)), strict=True):
+                vals["name"] = name
+        checks = [vals.pop("check_ids", []) for vals in vals_list]
+        orders = Order.create(vals_list)
+        check_vals = [
+            {**command[2], "order_id": order.id}
+            for order, commands in zip(orders, checks, strict=True)
+            for command in commands
+        ]
+        self.env["kf.dispatch.order.check"].sudo().create(check_vals)
+        return orders
+
+    @api.model
+    def _kf_draw_numbers(self, company_id, count, code=None):
+        """``count`` consecutive numbers of the sequence ``code`` (default:
+        the work orders') of the company in one or two queries; a "no gap"
+        sequence stays gapless (the numbers are drawn in this transaction)."""
+        code = code or self._kf_sequence_code
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search([("code", "=", code), ("company_id", "in", [company_id, False])], order="company_id", limit=1)
+        )
+        if not sequence or sequence.use_date_range:
+            return [(sequence and sequence.next_by_id()) or self.env._("New") for _i in range(count)]
+        cr = self.env.cr
+        if sequence.implementation == "standard":
+            cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"ir_sequence_{sequence.id:03d}", count))
+            return [sequence.get_next_char(number) for (number,) in cr.fetchall()]
+        sequence.flush_recordset(["number_next"])
+        cr.execute(SQL("SELECT number_next FROM ir_sequence WHERE id = %s FOR UPDATE NOWAIT", sequence.id))
+        cr.execute(
+            SQL(
+                "UPDATE ir_sequence SET number_next = number_next + %s WHERE id = %s RETURNING number_next",
+                count * sequence.number_increment,
+                sequence.id,
+            )
+        )
+        first = cr.fetchone()[0] - count * sequence.number_increment
+        sequence.invalidate_recordset(["number_next"])
+        return [sequence.get_next_char(first + i * sequence.number_increment) for i in range(count)]
+
     def _raise_system_fields(self, fnames):
         labels = ", ".join(sorted(self._fields[fname].get_description(self.env)["string"] for fname in fnames))
         raise AccessError(
@@ -379,6 +548,7 @@ class KfDispatchOrder(models.Model):
         are the system's; the executor of a dispatched order never moves its
         planned dates, hands it over or archives it (the on-time rate counts
         against them), a manager does."""
+        self._check_point_count_lock(vals)
         system = SYSTEM_FIELDS.intersection(vals)
         if system:
             self._raise_system_fields(system)

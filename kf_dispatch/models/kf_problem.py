@@ -55,6 +55,7 @@ class KfProblem(models.Model):
     order_id = fields.Many2one("kf.dispatch.order", string="Work Order", tracking=True, index=True, check_company=True)
     ticket_id = fields.Many2one("kf.ticket", tracking=True, index=True, check_company=True)
     user_id = fields.Many2one(help="Person accountable for the problem (counted in their appraisal).")
+    equipment_id = fields.Many2one("kf.equipment", tracking=True, index="btree_not_null", check_company=True)
     description = fields.Text()
     cause = fields.Text(string="Root Cause")
     corrective_action = fields.Text()

@@ -95,6 +95,15 @@ class KfTicket(models.Model):
         "(unknown, shared by several customers, or an employee's address); cleared when the customer is set.",
     )
     phone = fields.Char()
+    equipment_id = fields.Many2one("kf.equipment", tracking=True, index="btree_not_null", check_company=True)
+    kf_to_confirm = fields.Boolean(
+        string="To Confirm",
+        copy=False,
+        tracking=True,
+        index=True,
+        groups="base.group_user",
+        help="Reported anonymously through an equipment's QR code: a clerk confirms it is genuine.",
+    )
     description = fields.Html(sanitize_style=True)
     project_id = fields.Many2one("project.project", tracking=True, check_company=True)
     contract_id = fields.Many2one(
@@ -905,6 +914,15 @@ class KfTicket(models.Model):
             }
         )
         return action
+
+    def action_kf_confirm_report(self):
+        """A clerk confirms a fault reported anonymously through a QR code."""
+        for ticket in self.filtered("kf_to_confirm"):
+            ticket.kf_to_confirm = False
+            ticket.message_post(
+                body=self.env._("Anonymous fault report confirmed by %(user)s.", user=self.env.user.name)
+            )
+        return True
 
     def action_preview(self):
         """Open the record as the customer sees it on the portal."""

@@ -1,4 +1,9 @@
-from odoo import fields, models
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from odoo.addons.kf_customer_service.models.kf_concurrency import advisory_xact_lock, hits_concurrent_rows
 
 
 class ResPartner(models.Model):
@@ -66,3 +71,78 @@ class ResPartner(models.Model):
             "kf_dispatch.kf_ticket_action",
             self.env._("Tickets of %(name)s", name=self.commercial_partner_id.display_name),
         )
+
+    @api.model
+    def _cron_weekly_visit_list(self):
+        """Weekly: for each company, one activity per key customer and per
+        customer with equipment in warranty, for the specialist who holds
+        the customer (the manager for customers nobody holds), due on the
+        week's Friday. Once a week per company, even when two runs meet."""
+        today = fields.Date.context_today(self)
+        monday = today - timedelta(days=today.weekday())
+        for company in self.env["res.company"].sudo().search(self._visit_list_companies_domain(monday)):
+            self._kf_create_visit_list(company, monday)
+        return True
+
+    @api.model
+    def _visit_list_companies_domain(self, monday):
+        """Companies whose list of the week starting ``monday`` is not made yet."""
+        return ["|", ("kf_visit_list_week", "=", False), ("kf_visit_list_week", "<", monday)]
+
+    @api.model
+    def _visit_list_customers(self, company, today):
+        """Customer companies to visit this week: key customers under
+        contract in ``company`` and customers with equipment in warranty."""
+        Equipment = self.env["kf.equipment"].sudo()
+        in_warranty = Equipment._read_group(
+            [("company_id", "=", company.id), ("warranty_end", ">=", today), ("state", "!=", "retired")],
+            ["commercial_partner_id"],
+        )
+        key = (
+            self.env["kf.service.contract"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "running"),
+                    ("commercial_partner_id.kf_grade", "=", "key"),
+                ],
+                ["commercial_partner_id"],
+            )
+        )
+        return self.browse(sorted({partner.id for (partner,) in in_warranty + key}))
+
+    @api.model
+    def _kf_create_visit_list(self, company, monday):
+        cr = self.env.cr
+        advisory_xact_lock(cr, ("kf.visit.list", company.id))
+        lock = SQL("SELECT id FROM res_company WHERE id = %s FOR UPDATE", company.id)
+        if hits_concurrent_rows(cr, lock, keep=True):
+            return self.browse()  # a concurrent run made this week's list
+        if company.kf_visit_list_week and company.kf_visit_list_week >= monday:
+            return self.browse()  # made already
+        customers = self._visit_list_customers(company, monday)
+        # customers without a company fall to the manager of the company scanned
+        assignees = (
+            self.env["res.users"]
+            .with_company(company)
+            .kf_activity_users(customers, {partner.id: partner.kf_specialist_id for partner in customers})
+        )
+        friday = monday + timedelta(days=4)
+        values = {}
+        for partner in customers:
+            user = assignees[partner.id]
+            if not user:
+                continue
+            env_lang = partner.with_context(lang=user.lang or self.env.lang).env
+            values[partner.id] = (
+                user,
+                friday,
+                env_lang._("Visit %(customer)s this week", customer=partner.name),
+                False,
+            )
+        self.env["mail.activity"].kf_create_activities(
+            customers, "kf_dispatch.mail_activity_type_kf_visit_list", values
+        )
+        company.sudo().kf_visit_list_week = monday
+        return customers

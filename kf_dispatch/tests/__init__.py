@@ -13,3 +13,6 @@ from . import test_ticket_stage_mail
 from . import test_sla_calendar
 from . import test_language
 from . import test_tours
+from . import test_maintenance_plan
+from . import test_equipment_portal
+from . import test_plan_concurrency

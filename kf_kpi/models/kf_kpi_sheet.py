@@ -35,6 +35,9 @@ KPI_METHODS = [
     ("monthly_report", _lt("Monthly reports submitted on time ÷ due")),
     ("order_on_time", _lt("Work orders done by their planned end ÷ work orders due")),
     ("problem_count", _lt("Confirmed problems of a type")),
+    ("visit_count", _lt("Customer visits done")),
+    ("manager_check", _lt("Manager's check visits done ÷ planned")),
+    ("orphan_customers", _lt("Orphan customers (no active salesperson) held")),
 ]
 
 
@@ -815,3 +818,71 @@ class KfKpiSheet(models.Model):
         model, domain = self._kpi_problem_count_domain(period, param)
         result = KpiResult("count")
         return self._kf_group(result, model, domain, ["__count"], num_index=0, den_index=None)
+
+    # customer visits (not return visits) done in the month, by whoever made them
+    def _kpi_visit_count_domain(self, period, param):
+        return "kf.visit", [
+            *self._kf_company(period),
+            ("visit_type", "=", "visit"),
+            ("state", "=", "done"),
+            ("date_done", ">=", period.dt_from),
+            ("date_done", "<", period.dt_to),
+        ]
+
+    def _kpi_visit_count(self, period, param):
+        model, domain = self._kpi_visit_count_domain(period, param)
+        result = KpiResult("count")
+        return self._kf_group(result, model, domain, ["__count"], num_index=0, den_index=None)
+
+    # the manager's quarterly check visits planned in the month (created by
+    # the maintenance plans), done
+    def _kpi_manager_check_domain(self, period, param):
+        return "kf.visit", [
+            *self._kf_company(period),
+            ("kf_purpose", "=", "manager_check"),
+            ("state", "!=", "cancelled"),
+            ("date_planned", ">=", period.date_from),
+            ("date_planned", "<=", period.date_to),
+        ]
+
+    def _kpi_manager_check(self, period, param):
+        model, domain = self._kpi_manager_check_domain(period, param)
+        return self._kf_ratio(model, domain, [("state", "=", "done")])
+
+    # orphan customers of the company at computation time, counted for the
+    # specialist who holds them; those nobody holds are the manager's
+    def _kpi_orphan_customers_domain(self, period, param):
+        """Orphan customer companies of the company: its own partners and
+        those under contract with it."""
+        contracts = (
+            self.env["kf.service.contract"]
+            .sudo()
+            ._read_group(
+                [*self._kf_company(period), ("state", "not in", ["draft", "cancelled"])], ["commercial_partner_id"]
+            )
+        )
+        return "res.partner", [
+            ("kf_is_orphan", "=", True),
+            ("kf_is_customer", "=", True),
+            ("is_company", "=", True),
+            "|",
+            ("company_id", "=", period.company.id),
+            ("id", "in", [partner.id for (partner,) in contracts]),
+        ]
+
+    def _kpi_orphan_customers_user_domain(self, period, user):
+        """The orphan customers counted for ``user``: those they hold, and
+        for the company's manager also those nobody (active) holds."""
+        if user == period.company.kf_get_manager():
+            return ["|", ("kf_specialist_id", "in", [user.id, False]), ("kf_specialist_id.active", "=", False)]
+        return [("kf_specialist_id", "=", user.id), ("kf_specialist_id.active", "=", True)]
+
+    def _kpi_orphan_customers(self, period, param):
+        model, domain = self._kpi_orphan_customers_domain(period, param)
+        result = KpiResult("count")
+        rows = self.env[model].sudo()._read_group(domain, ["kf_specialist_id"], ["__count"])
+        manager = period.company.kf_get_manager()
+        for specialist, count in rows:
+            holder = specialist if specialist.active else manager
+            result.add(holder.id or False, num=count)
+        return result

@@ -103,7 +103,10 @@ class KfKpiSheetLine(models.Model):
         model, domain = getattr(Sheet, f"_kpi_{self.definition_id.method}_domain")(
             period, self.definition_id.method_param
         )
-        if sheet.scope == "employee":
+        user_domain = getattr(Sheet, f"_kpi_{self.definition_id.method}_user_domain", None)
+        if sheet.scope == "employee" and user_domain:
+            domain = [*domain, *user_domain(period, sheet.user_id)]
+        elif sheet.scope == "employee":
             domain = [*domain, ("user_id", "=", sheet.user_id.id)]
         return model, domain
 

@@ -7,3 +7,4 @@ from . import test_hardening_concurrency
 from . import test_report_rows
 from . import test_cron_domains
 from . import test_sheet_answer
+from . import test_kpi_visits

@@ -1,0 +1,163 @@
+import logging
+import threading
+from datetime import date
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.api import Transaction
+from odoo.modules.registry import Registry
+from odoo.tests.common import BaseCase, get_db_name, tagged
+
+_logger = logging.getLogger(__name__)
+
+
+@tagged("post_install", "-at_install")
+class TestPlanConcurrency(BaseCase):
+    """Two cron workers (or a worker and a manager's "Generate Now") running
+    the maintenance-plan scan, and the weekly visit list, at the same time:
+    each in its own committed transaction, both snapshots taken before
+    either writes. Nothing is generated twice and neither run fails."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            company = env["res.company"].create({"name": "KF Plan Concurrency Co"})
+            manager = env["res.users"].create(
+                {
+                    "name": "KF Plan Concurrency Manager",
+                    "login": "kf_plan_concurrency_manager",
+                    "company_id": company.id,
+                    "company_ids": [Command.set([company.id])],
+                    "groups_id": [Command.set([env.ref("kf_customer_service.group_kf_manager").id])],
+                }
+            )
+            company.kf_manager_id = manager
+            customer = env["res.partner"].create(
+                {"name": "KF Plan Concurrency Customer", "is_company": True, "company_id": company.id}
+            )
+            project = env["project.project"].create({"name": "KF Plan Concurrency", "company_id": company.id})
+            equipment = env["kf.equipment"].create(
+                {
+                    "name": "KF Plan Concurrency Controller",
+                    "partner_id": customer.id,
+                    "company_id": company.id,
+                    "category_id": env.ref("kf_dispatch.kf_equipment_category_controller").id,
+                    "point_count": 127,
+                    "warranty_end": date(2099, 1, 1),
+                }
+            )
+            contract = env["kf.service.contract"].create(
+                {
+                    "partner_id": customer.id,
+                    "contract_type": "maintenance",
+                    "date_start": date(2026, 1, 1),
+                    "date_end": date(2026, 12, 31),
+                    "state": "running",
+                    "company_id": company.id,
+                    "project_id": project.id,
+                }
+            )
+            plan = env["kf.maintenance.plan"].create(
+                {
+                    "contract_id": contract.id,
+                    "line_ids": [
+                        Command.create(
+                            {"check_type": "monthly", "equipment_ids": equipment.ids, "date_start": date(2026, 1, 5)}
+                        )
+                    ],
+                }
+            )
+            cls.ids = {
+                "company": company.id,
+                "manager": manager.id,
+                "customer": customer.id,
+                "project": project.id,
+                "equipment": equipment.id,
+                "contract": contract.id,
+                "plan": plan.id,
+            }
+        cls.addClassCleanup(cls._cleanup)
+
+    @classmethod
+    def _cleanup(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
+            ids = cls.ids
+            company = env["res.company"].browse(ids["company"])
+            try:
+                with cr.savepoint():
+                    env["mail.activity"].search(
+                        [("res_model", "=", "res.partner"), ("res_id", "=", ids["customer"])]
+                    ).unlink()
+                    env["kf.visit"].search([("company_id", "=", company.id)]).unlink()
+                    env["kf.dispatch.order"].search([("company_id", "=", company.id)]).unlink()
+                    env["kf.maintenance.plan"].browse(ids["plan"]).unlink()
+                    contract = env["kf.service.contract"].browse(ids["contract"])
+                    contract.state = "cancelled"
+                    contract.unlink()
+                    env["kf.equipment"].browse(ids["equipment"]).unlink()
+                    env["project.project"].browse(ids["project"]).unlink()
+                    env["res.users"].browse(ids["manager"]).unlink()
+                    env["res.partner"].browse(ids["customer"]).unlink()
+                    company.unlink()
+            except Exception:  # leave nothing active behind for the other tests
+                _logger.info("plan concurrency fixture archived instead of deleted", exc_info=True)
+                env["kf.maintenance.plan"].browse(ids["plan"]).state = "suspended"
+                env["res.users"].browse(ids["manager"]).active = False
+                company.active = False
+
+    def _race(self, work):
+        barrier = threading.Barrier(2, timeout=30)
+        errors = []
+
+        def run():
+            try:
+                with self.registry.cursor() as cr:
+                    cr.transaction = Transaction(self.registry)
+                    env = api.Environment(cr, SUPERUSER_ID, {"mail_notify_force_send": False})
+                    env["kf.dispatch.order"].search_count([])
+                    barrier.wait()
+                    work(env)
+            except Exception as exc:  # the assertion reports it
+                _logger.info("concurrent run failed: %s", exc)
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, name=f"kf-plan-race-{i}", daemon=True) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertFalse(any(thread.is_alive() for thread in threads), "both runs finished")
+        return errors
+
+    def test_plan_generation_twice_at_once(self):
+        def generate(env):
+            plan = env["kf.maintenance.plan"].browse(self.ids["plan"])
+            env["kf.maintenance.plan.line"].kf_generate(plans=plan, today=date(2026, 3, 2))
+
+        self.assertEqual(self._race(generate), [])
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            orders = env["kf.dispatch.order"].search([("maintenance_plan_id", "=", self.ids["plan"])])
+            keys = orders.mapped("plan_key")
+            self.assertEqual(len(keys), len(set(keys)), "no occurrence generated twice")
+            # January to March 5th: three monthly orders and the initialisation order
+            self.assertEqual(len(orders), 4)
+            visits = env["kf.visit"].search([("kf_plan_id", "=", self.ids["plan"])])
+            self.assertEqual(len(visits), 1, "one manager's check visit (1 January)")
+            self.assertEqual(env["kf.maintenance.plan.line"].search([("plan_id", "=", self.ids["plan"])]).occurrence, 3)
+
+    def test_weekly_visit_list_twice_at_once(self):
+        def visit_list(env):
+            env["res.partner"]._kf_create_visit_list(env["res.company"].browse(self.ids["company"]), date(2026, 3, 2))
+
+        self.assertEqual(self._race(visit_list), [])
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            activities = env["mail.activity"].search(
+                [("res_model", "=", "res.partner"), ("res_id", "=", self.ids["customer"])]
+            )
+            self.assertEqual(len(activities), 1)
+            self.assertEqual(activities.user_id.id, self.ids["manager"])
