@@ -37,7 +37,14 @@ class KfServiceContract(models.Model):
     def write(self, vals):
         if vals.get("state") in ("running", "expired"):
             self.filtered(lambda c: c.state == "draft")._kf_check_preconditions()
-        return super().write(vals)
+        res = super().write(vals)
+        if vals.get("predecessor_id"):
+            # a renewal continues a system already accepted and under
+            # maintenance: the checklist for signing a new one does not apply
+            self.filtered(lambda c: c.state == "draft").sudo().kf_precondition_ids.filtered(
+                lambda p: not p.done
+            ).unlink()
+        return res
 
     def _kf_seed_preconditions(self):
         """Copy the company's precondition templates onto these contracts."""
@@ -53,7 +60,7 @@ class KfServiceContract(models.Model):
     def _kf_check_preconditions(self):
         """A maintenance contract is confirmed only once its precondition
         checklist is complete (whatever the path: button, import, RPC)."""
-        for contract in self:
+        for contract in self.filtered(lambda c: not c.predecessor_id):
             missing = contract.sudo().kf_precondition_ids.filtered(lambda p: not p.done)
             if missing:
                 raise ValidationError(

@@ -264,6 +264,24 @@ class TestEquipmentRules(KfPlanCommon):
         with self.assertRaises(UserError):
             as_specialist.kf_precondition_ids[0].write({"done": False})
 
+    def test_renewal_skips_signing_preconditions(self):
+        """The signing checklist is for a new system: renewing a running
+        maintenance contract through the renewal wizard's method must not be
+        blocked by it, while a new contract still is."""
+        self.env["kf.contract.precondition.template"].create(
+            {"name": "Accepted by the fire brigade", "company_id": self.company.id}
+        )
+        contract = self._create_contract(date(2026, 1, 1), date(2026, 12, 31))
+        self.assertEqual(contract.state, "running")
+        successor = contract.kf_renew(date(2027, 1, 1), date(2027, 12, 31), 1000.0)
+        self.assertEqual(successor.predecessor_id, contract)
+        self.assertEqual(successor.state, "running")
+        self.assertFalse(successor.kf_precondition_ids)
+        fresh = self._create_contract(date(2027, 1, 1), date(2027, 12, 31), state="draft")
+        self.assertTrue(fresh.kf_precondition_ids)
+        with self.assertRaises(ValidationError):
+            fresh.action_confirm()
+
     def test_qr_label_report(self):
         html, _type = self.env["ir.actions.report"]._render_qweb_html(
             "kf_dispatch.kf_equipment_label_report", (self.controller | self.pump).ids
