@@ -8,7 +8,7 @@
     "author": "KF",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["mail", "portal", "project", "resource"],
+    "depends": ["mail", "portal", "project", "resource", "account", "l10n_cn"],
     "data": [
         "security/kf_customer_service_security.xml",
         "security/ir.model.access.csv",
@@ -17,6 +17,7 @@
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "data/kf_customer_data.xml",
+        "data/kf_collections_data.xml",
         "views/kf_customer_service_menus.xml",
         "views/res_partner_views.xml",
         "views/res_company_views.xml",
@@ -28,6 +29,8 @@
         "views/kf_customer_document_views.xml",
         "wizard/kf_partner_assign_views.xml",
         "report/kf_customer_document_report.xml",
+        "report/kf_dunning_letter_report.xml",
+        "views/kf_dunning_step_views.xml",
         "views/kf_service_contract_templates.xml",
     ],
     "demo": [
@@ -35,5 +38,6 @@
         "demo/kf_partner_demo.xml",
         "demo/kf_service_contract_demo.xml",
         "demo/kf_visit_demo.xml",
+        "demo/kf_collections_demo.xml",
     ],
 }

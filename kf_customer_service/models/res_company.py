@@ -18,6 +18,18 @@ class ResCompany(models.Model):
         "without a specialist in this company. Empty: the first customer-service "
         "manager of the company who is not a director.",
     )
+    kf_invoice_lead_days = fields.Integer(
+        string="Invoice Days Before Due",
+        default=15,
+        help="Payment schedule lines are invoiced automatically this many days before their due date.",
+    )
+    kf_invoice_product_id = fields.Many2one(
+        "product.product",
+        string="Invoiced Product",
+        domain="[('type', '=', 'service'), ('company_id', 'in', [id, False])]",
+        help="Product (income account, taxes) of the invoices of payment schedule lines. "
+        "Empty: the Service fee product.",
+    )
 
     @api.constrains("kf_manager_id")
     def _check_kf_manager_id(self):
@@ -30,6 +42,17 @@ class ResCompany(models.Model):
                         "user allowed in that company (%(user)s is not).",
                         company=company.name,
                         user=manager.name,
+                    )
+                )
+
+    @api.constrains("kf_invoice_lead_days")
+    def _check_kf_invoice_lead_days(self):
+        for company in self:
+            if company.kf_invoice_lead_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the invoicing lead days cannot be negative.",
+                        company=company.name,
                     )
                 )
 
