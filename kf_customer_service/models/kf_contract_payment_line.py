@@ -338,13 +338,22 @@ class KfContractPaymentLine(models.Model):
         savepoint.close(rollback=False)
         return rows
 
-    def _create_invoices(self):
+    def _create_invoices(self, skip_busy=False):
         """Create and post one customer invoice per line (already locked and
-        checked), in one ``create()`` per company. Returns the invoices."""
+        checked), in one ``create()`` per company. Returns the invoices.
+
+        Two transactions posting in one journal at once would both take the
+        journal's next number (Odoo numbers from the transaction's snapshot):
+        each first rewrites the journal's row, so the later one fails with a
+        serialization error, which Odoo retries for a request. With
+        ``skip_busy`` (a cron batch) the companies whose journal another
+        transaction is using are left to the next call instead."""
         Move = self.env["account.move"].sudo()
         moves = Move.browse()
         for company, lines in self.grouped("company_id").items():
             journal, product = lines._invoicing_setup(company)
+            if not self._claim_journal(journal, skip_busy):
+                continue
             vals_list = [line._prepare_invoice_vals(journal, product) for line in lines]
             company_moves = Move.with_company(company).with_context(default_move_type="out_invoice").create(vals_list)
             company_moves.action_post()
@@ -352,6 +361,23 @@ class KfContractPaymentLine(models.Model):
                 line.sudo().move_id = move
             moves |= company_moves
         return moves
+
+    def _claim_journal(self, journal, skip_busy):
+        """Rewrite ``journal``'s row (see ``_create_invoices``); False when
+        ``skip_busy`` and another transaction posted in it meanwhile."""
+        query = SQL("UPDATE account_journal SET write_date = write_date WHERE id = %s", journal.id)
+        if not skip_busy:
+            # the serialization error is expected and retried: not a bad query
+            self.env.cr.execute(query, log_exceptions=False)
+            return True
+        savepoint = self.env.cr.savepoint(flush=False)
+        try:
+            self.env.cr.execute(query, log_exceptions=False)
+        except errors.SerializationFailure:
+            savepoint.close(rollback=True)
+            return False
+        savepoint.close(rollback=False)
+        return True
 
     def _invoicing_setup(self, company):
         """(sales journal, service product) used to invoice the lines of
@@ -410,10 +436,9 @@ class KfContractPaymentLine(models.Model):
         today = fields.Date.context_today(self)
         candidates = self.search(self._invoice_due_domain(today), limit=batch_size, order="date_due, id")
         lines = candidates._lock_for_invoicing()
-        if lines:
-            lines._create_invoices()
+        done = lines._create_invoices(skip_busy=True).kf_payment_line_id if lines else lines
         remaining = self.search_count(self._invoice_due_domain(today)) if len(candidates) == batch_size else 0
-        self.env["ir.cron"]._notify_progress(done=len(lines), remaining=remaining)
+        self.env["ir.cron"]._notify_progress(done=len(done), remaining=remaining)
         return True
 
     @api.model
