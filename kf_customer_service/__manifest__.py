@@ -8,7 +8,7 @@
     "author": "KF",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["mail", "portal", "project", "resource"],
+    "depends": ["mail", "portal", "project", "resource", "account", "l10n_cn"],
     "data": [
         "security/kf_customer_service_security.xml",
         "security/ir.model.access.csv",
@@ -18,6 +18,7 @@
         "data/ir_cron_data.xml",
         "data/kf_customer_data.xml",
         "data/resource_calendar_data.xml",
+        "data/kf_collections_data.xml",
         "views/kf_customer_service_menus.xml",
         "views/res_partner_views.xml",
         "views/res_company_views.xml",
@@ -32,6 +33,8 @@
         "views/kf_calendar_workday_views.xml",
         "report/kf_report_layout.xml",
         "report/kf_customer_document_report.xml",
+        "report/kf_dunning_letter_report.xml",
+        "views/kf_dunning_step_views.xml",
         "views/kf_service_contract_templates.xml",
         "views/portal_templates.xml",
     ],
@@ -45,5 +48,6 @@
         "demo/kf_partner_demo.xml",
         "demo/kf_service_contract_demo.xml",
         "demo/kf_visit_demo.xml",
+        "demo/kf_collections_demo.xml",
     ],
 }

@@ -127,11 +127,14 @@ class KfContractPortal(CustomerPortal):
         """Values of the detail page. ``contract_sudo`` comes from
         ``_document_check_access``: the current user may read it (record
         rules) or holds its access token, so reading its schedule in sudo is
-        safe here; only the files meant for the customer are listed."""
+        safe here; only the files meant for the customer are listed. The
+        posted invoices are linked to Odoo's own invoice page (with their
+        access token), never copied."""
         attachments = contract_sudo.kf_portal_attachments()
         values = {
             "contract": contract_sudo,
             "payment_lines": contract_sudo.payment_line_ids,
+            "invoices": contract_sudo.kf_portal_invoices(),
             "attachments": attachments,
             "page_name": "kf_service_contract",
         }

@@ -19,3 +19,5 @@ from . import kf_wechat_group
 from . import kf_wechat_group_member
 from . import kf_customer_document
 from . import ir_actions_report
+from . import kf_dunning_step
+from . import account_move

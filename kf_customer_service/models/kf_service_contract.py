@@ -156,7 +156,13 @@ class KfServiceContract(models.Model):
         copy=False,
     )
     amount_scheduled = fields.Monetary(string="Scheduled", compute="_compute_amounts", store=True)
-    amount_received = fields.Monetary(string="Received", compute="_compute_amounts", store=True)
+    amount_invoiced = fields.Monetary(string="Invoiced", compute="_compute_amounts", store=True)
+    amount_received = fields.Monetary(
+        string="Received",
+        compute="_compute_amounts",
+        store=True,
+        help="Paid on the invoices of the payment schedule, as accounting records it.",
+    )
     amount_due = fields.Monetary(
         string="Outstanding",
         compute="_compute_amounts",
@@ -170,6 +176,8 @@ class KfServiceContract(models.Model):
         help="Outstanding amounts whose due date has passed.",
     )
     payment_line_count = fields.Integer(string="Schedule Lines", compute="_compute_payment_line_count")
+    invoice_ids = fields.One2many("account.move", "kf_contract_id", string="Invoices", readonly=True)
+    invoice_count = fields.Integer(compute="_compute_invoice_count")
     days_to_end = fields.Integer(
         string="Days Left",
         compute="_compute_days_to_end",
@@ -188,21 +196,25 @@ class KfServiceContract(models.Model):
 
     @api.depends(
         "payment_line_ids.amount",
-        "payment_line_ids.amount_received",
+        "payment_line_ids.amount_invoiced",
+        "payment_line_ids.amount_paid",
+        "payment_line_ids.amount_residual",
         "payment_line_ids.state",
     )
     def _compute_amounts(self):
         for contract in self:
-            scheduled = received = due = overdue = 0.0
+            scheduled = invoiced = received = due = overdue = 0.0
             for line in contract.payment_line_ids:
                 scheduled += line.amount
-                received += line.amount_received
+                invoiced += line.amount_invoiced
+                received += line.amount_paid
                 residual = line.amount_residual
                 if residual > 0:
                     due += residual
                     if line.state == "overdue":
                         overdue += residual
             contract.amount_scheduled = scheduled
+            contract.amount_invoiced = invoiced
             contract.amount_received = received
             contract.amount_due = due
             contract.amount_overdue = overdue
@@ -215,6 +227,19 @@ class KfServiceContract(models.Model):
         )
         for contract in self:
             contract.payment_line_count = counts.get(contract, 0)
+
+    def _compute_invoice_count(self):
+        counts = dict(
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [("kf_contract_id", "in", self.ids), ("move_type", "in", ("out_invoice", "out_refund"))],
+                ["kf_contract_id"],
+                ["__count"],
+            )
+        )
+        for contract in self:
+            contract.invoice_count = counts.get(contract, 0)
 
     @api.depends("date_end")
     @api.depends_context("tz")
@@ -297,10 +322,8 @@ class KfServiceContract(models.Model):
             reasons = []
             if contract.state not in ("draft", "cancelled"):
                 reasons.append(self.env._("its status is %(state)s", state=state_labels[contract.state]))
-            if contract.payment_line_ids.filtered(
-                lambda line: line.amount_received or line.state in ("paid", "partial")
-            ):
-                reasons.append(self.env._("payments were received"))
+            if contract.payment_line_ids.filtered(lambda line: line.move_id and line.move_id.state != "cancel"):
+                reasons.append(self.env._("its payment schedule is invoiced"))
             if contract.predecessor_id:
                 reasons.append(self.env._("it renews %(name)s", name=contract.predecessor_id.name))
             successor = contract.successor_id or successor_of.get(contract.id)
@@ -752,6 +775,37 @@ class KfServiceContract(models.Model):
             "domain": [("contract_id", "=", self.id)],
             "context": {"default_contract_id": self.id},
         }
+
+    def kf_portal_invoices(self):
+        """The posted customer invoices and credit notes of this contract, as
+        the portal lists them (call on the sudo record after the portal's
+        access check)."""
+        self.ensure_one()
+        return self.invoice_ids.filtered(
+            lambda move: move.state == "posted" and move.move_type in ("out_invoice", "out_refund")
+        ).sorted(lambda move: (move.invoice_date or move.date, move.id), reverse=True)
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Invoices of %(name)s", name=self.name),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": [("kf_contract_id", "=", self.id)],
+            "context": {"create": False},
+        }
+
+    def action_create_invoices(self):
+        """Button: invoice the lines of the schedule not invoiced yet."""
+        self.ensure_one()
+        lines = self.sudo().payment_line_ids.filtered(lambda line: not line.move_id or line.move_id.state == "cancel")
+        if not lines:
+            raise UserError(self.env._("Every line of the payment schedule of %(name)s is invoiced.", name=self.name))
+        self.payment_line_ids.browse(lines.ids).action_create_invoice()
+        if not self.env.user.has_group("account.group_account_invoice"):
+            return True
+        return self.action_view_invoices()
 
     def action_view_predecessor(self):
         self.ensure_one()

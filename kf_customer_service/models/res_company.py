@@ -19,6 +19,18 @@ class ResCompany(models.Model):
         "without a specialist in this company. Empty: the first customer-service "
         "manager of the company who is not a director.",
     )
+    kf_invoice_lead_days = fields.Integer(
+        string="Invoice Days Before Due",
+        default=15,
+        help="Payment schedule lines are invoiced automatically this many days before their due date.",
+    )
+    kf_invoice_product_id = fields.Many2one(
+        "product.product",
+        string="Invoiced Product",
+        domain="[('type', '=', 'service'), ('company_id', 'in', [id, False])]",
+        help="Product (income account, taxes) of the invoices of payment schedule lines. "
+        "Empty: the Service fee product.",
+    )
 
     kf_service_phone = fields.Char(
         string="Customer-Service Phone",
@@ -58,6 +70,16 @@ class ResCompany(models.Model):
             calendar.name = template.name
             company.resource_calendar_id = calendar
         return True
+    @api.constrains("kf_invoice_lead_days")
+    def _check_kf_invoice_lead_days(self):
+        for company in self:
+            if company.kf_invoice_lead_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the invoicing lead days cannot be negative.",
+                        company=company.name,
+                    )
+                )
 
     def kf_get_manager(self):
         """Return the customer-service manager of this company: the configured

@@ -5,6 +5,8 @@ from . import test_document_report
 from . import test_contract
 from . import test_renewal
 from . import test_dunning
+from . import test_portal_invoices
+from . import test_hardening_collections_concurrency
 from . import test_contract_access
 from . import test_portal_contract
 from . import test_hardening_manager

@@ -29,10 +29,21 @@ def create_test_calendar(env, name="KF 40h UTC"):
     )
 
 
+def setup_test_accounting(env, company):
+    """Load the Chinese chart of accounts on ``company`` (sales journal,
+    receivable account, bank journal) so its payment schedules can be
+    invoiced and paid."""
+    env["account.chart.template"].try_loading("cn", company, install_demo=False)
+
+
 class KfCommon(TransactionCase):
     """Shared fixtures of the kf_customer_service tests: a company, a
     manager, two specialists, two customers (one per specialist) and an
-    orphan customer without specialist. Helpers create contracts."""
+    orphan customer without specialist. Helpers create contracts. A class
+    with ``kf_accounting = True`` gets a chart of accounts on its company
+    and helpers to invoice and pay schedule lines."""
+
+    kf_accounting = False
 
     @classmethod
     def setUpClass(cls):
@@ -85,6 +96,8 @@ class KfCommon(TransactionCase):
         )
         cls.Contract = cls.env["kf.service.contract"].with_company(cls.company)
         cls.PaymentLine = cls.env["kf.contract.payment.line"].with_company(cls.company)
+        if cls.kf_accounting:
+            setup_test_accounting(cls.env, cls.company)
 
     @classmethod
     def _create_contract(cls, partner, date_start, date_end, state="running", **vals):
@@ -102,3 +115,28 @@ class KfCommon(TransactionCase):
     @staticmethod
     def _d(value):
         return date.fromisoformat(value)
+
+    @staticmethod
+    def _invoice(lines):
+        """Invoice ``lines`` as the server does; returns their invoices."""
+        lines._lock_for_invoicing()._create_invoices()
+        return lines.move_id
+
+    @classmethod
+    def _pay(cls, invoices, amount=None, on=None):
+        """Register a payment of ``amount`` (default: the open amount) on
+        ``invoices`` through Odoo's payment wizard."""
+        vals = {}
+        if amount is not None:
+            vals["amount"] = amount
+        if on:
+            vals["payment_date"] = on
+        wizard = (
+            cls.env["account.payment.register"]
+            .with_company(invoices.company_id)
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create(vals)
+        )
+        if amount is not None and len(invoices) == 1:
+            wizard.payment_difference_handling = "open"
+        return wizard._create_payments()

@@ -8,6 +8,8 @@ from .common import KfCommon
 @tagged("post_install", "-at_install")
 @freeze_time("2026-03-10")
 class TestContract(KfCommon):
+    kf_accounting = True
+
     def test_sequence_and_defaults(self):
         contract = self._create_contract(self.customer_1, "2026-01-01", "2026-12-31")
         self.assertTrue(contract.name.startswith("KF-C-2026-"), contract.name)
@@ -32,10 +34,6 @@ class TestContract(KfCommon):
         contract = self._create_contract(self.customer_1, "2026-01-01", "2026-12-31")
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             contract.payment_line_ids = [Command.create({"name": "Bad", "date_due": "2026-02-01", "amount": -5})]
-        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
-            contract.payment_line_ids = [
-                Command.create({"name": "Bad", "date_due": "2026-02-01", "amount": 5, "amount_received": -1})
-            ]
 
     def test_payment_amounts_and_states(self):
         contract = self._create_contract(
@@ -44,33 +42,30 @@ class TestContract(KfCommon):
             "2026-12-31",
             payment_line_ids=[
                 Command.create({"name": "Q1", "date_due": "2026-01-31", "amount": 3000}),
-                Command.create({"name": "Q2", "date_due": "2026-04-30", "amount": 3000, "amount_received": 1000}),
-                Command.create(
-                    {
-                        "name": "Q3",
-                        "date_due": "2026-02-28",
-                        "amount": 3000,
-                        "amount_received": 3000,
-                        "date_received": "2026-02-20",
-                    }
-                ),
+                Command.create({"name": "Q2", "date_due": "2026-04-30", "amount": 3000}),
+                Command.create({"name": "Q3", "date_due": "2026-02-28", "amount": 3000}),
                 Command.create({"name": "EMC fee", "line_type": "emc_fee", "date_due": "2026-06-30", "amount": 500}),
             ],
         )
         lines = {line.name: line for line in contract.payment_line_ids}
         q1, q2, q3, fee = lines["Q1"], lines["Q2"], lines["Q3"], lines["EMC fee"]
+        self.assertEqual(q1.state, "pending", "not invoiced yet")
+        self._invoice(q1 | q2 | q3)
+        self._pay(q2.move_id, 1000)
+        self._pay(q3.move_id, on="2026-02-20")
         self.assertEqual(q1.state, "overdue")
         self.assertEqual(q2.state, "partial")
         self.assertEqual(q3.state, "paid")
         self.assertEqual(fee.state, "pending")
         self.assertEqual(contract.amount_scheduled, 9500)
+        self.assertEqual(contract.amount_invoiced, 9000)
         self.assertEqual(contract.amount_received, 4000)
+        self.assertEqual((q2.amount_invoiced, q2.amount_paid, q2.amount_residual), (3000, 1000, 2000))
         self.assertEqual(contract.amount_due, 5500)
         self.assertEqual(contract.amount_overdue, 3000)
         self.assertEqual(contract.payment_line_count, 4)
-        q1.action_register_full_payment()
+        self._pay(q1.move_id)
         self.assertEqual(q1.state, "paid")
-        self.assertEqual(str(q1.date_received), "2026-03-10")
         self.assertEqual(contract.amount_overdue, 0)
         self.assertEqual(contract.amount_due, 2500)
 
@@ -95,10 +90,11 @@ class TestContract(KfCommon):
             "2026-03-31",
             contract_type="emc",
             payment_line_ids=[
-                Command.create({"name": "H1", "date_due": "2025-04-30", "amount": 6000, "amount_received": 6000}),
+                Command.create({"name": "H1", "date_due": "2025-04-30", "amount": 6000}),
                 Command.create({"name": "Fee", "line_type": "emc_fee", "date_due": "2025-10-31", "amount": 800}),
             ],
         )
+        self._pay(self._invoice(contract.payment_line_ids[0]))
         action = contract.action_renew()
         self.assertEqual(action["res_model"], "kf.service.contract.renew", "Renew opens the wizard")
         created = contract.create_successor()
@@ -116,7 +112,8 @@ class TestContract(KfCommon):
             sorted(str(d) for d in successor.payment_line_ids.mapped("date_due")),
             ["2026-04-30", "2026-10-31"],
         )
-        self.assertEqual(sum(successor.payment_line_ids.mapped("amount_received")), 0)
+        self.assertFalse(successor.payment_line_ids.move_id, "the successor's schedule is not invoiced")
+        self.assertEqual(sum(successor.payment_line_ids.mapped("amount_paid")), 0)
         self.assertEqual(contract.state, "renewed")
         self.assertEqual(contract.renewal_stage_id, self.env.ref("kf_customer_service.stage_renewed"))
         with self.assertRaisesRegex(UserError, "already renewed"):

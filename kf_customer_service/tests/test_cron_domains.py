@@ -1,7 +1,7 @@
 from odoo import Command
 from odoo.tests import freeze_time, tagged
 
-from .common import KfCommon
+from .common import KfCommon, setup_test_accounting
 
 
 @tagged("post_install", "-at_install")
@@ -33,6 +33,7 @@ class TestCronDomains(KfCommon):
         self.assertFalse(self._mine("kf.service.contract", Contract._renewal_to_expire_domain(today)))
 
     def test_dunning_domains(self):
+        setup_test_accounting(self.env, self.company)
         Line = self.env["kf.contract.payment.line"]
         with freeze_time("2026-03-01"):
             contract = self._create_contract(
@@ -52,13 +53,19 @@ class TestCronDomains(KfCommon):
                 payment_line_ids=[Command.create({"name": "D1", "date_due": "2026-03-02", "amount": 100})],
             )
             self.env.flush_all()
-        q1, q2 = contract.payment_line_ids.sorted("date_due")
+            q1, q2 = contract.payment_line_ids.sorted("date_due")
+            to_invoice = self._mine(Line._name, Line._invoice_due_domain(self._d("2026-03-01")))
+            self.assertEqual(to_invoice, q1, "due within the lead days, of a live contract")
+            Line._cron_invoice_scan()
+            self.assertTrue(q1.move_id)
+            self.assertFalse(self._mine(Line._name, Line._invoice_due_domain(self._d("2026-03-01"))))
         # an episode left open on a line that is not overdue
         q2.dunning_episode_date = "2026-02-01"
         with freeze_time("2026-03-06"):
             today = self._d("2026-03-06")
             fell_due = self._mine(Line._name, Line._dunning_fell_due_domain(today))
-            self.assertEqual(fell_due, q1 | draft.payment_line_ids)
+            self.assertEqual(fell_due, q1, "only invoices fall due")
+            self.assertFalse(draft.payment_line_ids.move_id)
             self.assertEqual(self._mine(Line._name, Line._dunning_ended_domain()), q2)
             fell_due._refresh_due_state()
             to_dun = self._mine(Line._name, Line._dunning_to_dun_domain())

@@ -4,7 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import KfCommon
+from .common import KfCommon, setup_test_accounting
 
 MANAGER_GROUP = "kf_customer_service.group_kf_manager"
 
@@ -71,6 +71,8 @@ class TestHardeningCompanyManager(KfCommon):
         self.assertEqual(activities.user_id, self.manager_b)
 
     def test_dunning_goes_to_company_manager(self):
+        setup_test_accounting(self.env, self.company_b)
+        self._invoice(self.contract_b.payment_line_ids)
         self.env["kf.contract.payment.line"]._cron_dunning_scan()
         activities = self._activities(self.contract_b, "kf_customer_service.mail_activity_type_kf_dunning")
         self.assertEqual(activities.user_id, self.manager_b)

@@ -9,8 +9,10 @@ MANAGER_GROUP = "kf_customer_service.group_kf_manager"
 
 @tagged("post_install", "-at_install")
 class TestHardeningUnlink(KfCommon):
+    kf_accounting = True
+
     """Records with history are archived, never deleted, whoever asks: a
-    contract that received payments or belongs to a renewal chain (even for a
+    contract whose schedule is invoiced or belongs to a renewal chain (even for a
     manager), a paid instalment, a customer with service history (even for a
     user allowed to delete contacts). Drafts without history can be deleted."""
 
@@ -23,11 +25,14 @@ class TestHardeningUnlink(KfCommon):
             "2025-12-31",
             state="expired",
             payment_line_ids=[
-                Command.create({"name": "Paid Q1", "date_due": "2025-02-01", "amount": 100, "amount_received": 100}),
-                Command.create({"name": "Part Q2", "date_due": "2099-05-01", "amount": 100, "amount_received": 40}),
+                Command.create({"name": "Paid Q1", "date_due": "2025-02-01", "amount": 100}),
+                Command.create({"name": "Part Q2", "date_due": "2099-05-01", "amount": 100}),
                 Command.create({"name": "Open Q3", "date_due": "2099-08-01", "amount": 100}),
             ],
         )
+        paid, part = cls.paid_contract.payment_line_ids[:2]
+        cls._pay(cls._invoice(paid))
+        cls._pay(cls._invoice(part), 40)
         cls.contact_manager = new_test_user(
             cls.env,
             "kf_contact_deleter",
@@ -41,11 +46,11 @@ class TestHardeningUnlink(KfCommon):
         contract = self.paid_contract.with_user(self.manager)
         self.assertTrue(contract.has_access("unlink"))
         self.assertGreater(self.paid_contract.amount_received, 0)
-        with self.assertRaisesRegex(UserError, "payments were received"):
+        with self.assertRaisesRegex(UserError, "invoiced"):
             contract.unlink()
         # even once cancelled
         self.paid_contract.state = "cancelled"
-        with self.assertRaisesRegex(UserError, "payments were received"):
+        with self.assertRaisesRegex(UserError, "invoiced"):
             contract.unlink()
 
     def test_manager_cannot_delete_renewal_chain(self):
@@ -87,7 +92,7 @@ class TestHardeningUnlink(KfCommon):
         lines = self.env["kf.contract.payment.line"].with_user(self.specialist_a)
         self.assertTrue(lines.browse(paid.id).has_access("unlink"))
         for line in (paid, partial):
-            with self.assertRaisesRegex(UserError, "received payments"):
+            with self.assertRaisesRegex(UserError, "is invoiced"):
                 lines.browse(line.id).unlink()
         lines.browse(pending.id).unlink()
         self.assertFalse(pending.exists())

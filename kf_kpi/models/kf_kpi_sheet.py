@@ -687,41 +687,126 @@ class KfKpiSheet(models.Model):
         model, domain = self._kpi_renewal_domain(period, param)
         return self._kf_ratio(model, domain, [("state", "=", "renewed")])
 
-    # collection: received ÷ due of the schedule lines due in the month
-    def _kpi_collection_domain(self, period, param):
-        return "kf.contract.payment.line", [
+    # Collections come from accounting: the receivable lines of the posted
+    # customer invoices and credit notes of KF contracts, attributed to the
+    # invoice's salesperson (the schedule line's responsible when invoiced),
+    # and their reconciliations (account.partial.reconcile, counted on their
+    # max_date). A figure of a past month uses only what was recorded as at
+    # that month's end, never today's residuals.
+    def _kf_receivable_lines_sql(self, period):
+        return SQL(
+            """SELECT aml.id, aml.balance, aml.debit, aml.date, aml.date_maturity,
+                      m.invoice_user_id AS uid, m.move_type
+                 FROM account_move_line aml
+                 JOIN account_move m ON m.id = aml.move_id
+                 JOIN account_account acc ON acc.id = aml.account_id
+                WHERE m.company_id = %(company)s
+                  AND m.state = 'posted'
+                  AND m.kf_contract_id IS NOT NULL
+                  AND m.move_type IN ('out_invoice', 'out_refund')
+                  AND acc.account_type = 'asset_receivable'
+                  AND aml.date <= %(date_to)s""",
+            company=period.company.id,
+            date_to=period.date_to,
+        )
+
+    def _kf_invoice_domain(self, period):
+        return [
             *self._kf_company(period),
-            ("contract_state", "not in", ["draft", "cancelled"]),
-            ("date_due", ">=", period.date_from),
-            ("date_due", "<=", period.date_to),
+            ("kf_contract_id", "!=", False),
+            ("state", "=", "posted"),
+        ]
+
+    # collection: of the invoices falling due in the month, the part paid by
+    # the month's end ÷ the amount due (credit notes reduce the amount due)
+    def _kpi_collection_domain(self, period, param):
+        return "account.move", [
+            *self._kf_invoice_domain(period),
+            ("move_type", "=", "out_invoice"),
+            ("invoice_date_due", ">=", period.date_from),
+            ("invoice_date_due", "<=", period.date_to),
         ]
 
     def _kpi_collection(self, period, param):
-        model, domain = self._kpi_collection_domain(period, param)
+        rows = self.env.execute_query(
+            SQL(
+                """WITH due AS (
+                       SELECT * FROM (%(lines)s) AS rec
+                        WHERE rec.move_type = 'out_invoice'
+                          AND rec.date_maturity BETWEEN %(date_from)s AND %(date_to)s
+                   ), settled AS (
+                       SELECT due.uid, p.amount, cm.move_type = 'out_refund' AS credited
+                         FROM account_partial_reconcile p
+                         JOIN due ON due.id = p.debit_move_id
+                         JOIN account_move_line cl ON cl.id = p.credit_move_id
+                         JOIN account_move cm ON cm.id = cl.move_id
+                        WHERE p.max_date <= %(date_to)s
+                   )
+                   SELECT uid, SUM(received), SUM(due) FROM (
+                       SELECT uid, 0.0 AS received, debit AS due FROM due
+                       UNION ALL
+                       SELECT uid, CASE WHEN credited THEN 0.0 ELSE amount END,
+                              CASE WHEN credited THEN -amount ELSE 0.0 END
+                         FROM settled
+                   ) AS t GROUP BY uid""",
+                lines=self._kf_receivable_lines_sql(period),
+                date_from=period.date_from,
+                date_to=period.date_to,
+            )
+        )
         result = KpiResult("ratio")
-        return self._kf_group(result, model, domain, ["amount_received:sum", "amount:sum"], num_index=0, den_index=1)
+        for uid, received, due in rows:
+            result.add(uid or False, num=float(received or 0.0), den=float(due or 0.0))
+        return result
 
-    # receivable turnover days: outstanding at month end ÷ billed over the
-    # last 365 days, times 365
+    # receivable turnover days = average receivables ÷ revenue * 365, where
+    # average receivables = (receivables at the month's opening + at its
+    # close) ÷ 2, each the invoices' and credit notes' receivable balance
+    # dated up to that day less what was reconciled up to that day, and
+    # revenue = the invoices less credit notes dated in the 365 days up to the
+    # month's end. Target ≤ 75 days.
     def _kpi_receivable_days_domain(self, period, param):
-        return "kf.contract.payment.line", [
-            *self._kf_company(period),
-            ("contract_state", "not in", ["draft", "cancelled"]),
-            ("date_due", "<=", period.date_to),
-            ("amount_residual", ">", 0),
+        return "account.move", [
+            *self._kf_invoice_domain(period),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("date", ">", period.date_to - timedelta(days=365)),
+            ("date", "<=", period.date_to),
         ]
 
     def _kpi_receivable_days(self, period, param):
-        model, domain = self._kpi_receivable_days_domain(period, param)
+        rows = self.env.execute_query(
+            SQL(
+                """WITH rec AS (%(lines)s),
+                   settled AS (
+                       SELECT rec.uid, p.max_date, -p.amount AS amount
+                         FROM account_partial_reconcile p JOIN rec ON rec.id = p.debit_move_id
+                        WHERE p.max_date <= %(date_to)s
+                       UNION ALL
+                       SELECT rec.uid, p.max_date, p.amount
+                         FROM account_partial_reconcile p JOIN rec ON rec.id = p.credit_move_id
+                        WHERE p.max_date <= %(date_to)s
+                   )
+                   SELECT uid, SUM(opening), SUM(closing), SUM(revenue) FROM (
+                       SELECT uid, CASE WHEN date < %(date_from)s THEN balance ELSE 0.0 END AS opening,
+                              balance AS closing,
+                              CASE WHEN date > %(year_from)s THEN balance ELSE 0.0 END AS revenue
+                         FROM rec
+                       UNION ALL
+                       SELECT uid, CASE WHEN max_date < %(date_from)s THEN amount ELSE 0.0 END, amount, 0.0
+                         FROM settled
+                   ) AS t GROUP BY uid""",
+                lines=self._kf_receivable_lines_sql(period),
+                date_from=period.date_from,
+                date_to=period.date_to,
+                year_from=period.date_to - timedelta(days=365),
+            )
+        )
         result = KpiResult("days")
-        self._kf_group(result, model, domain, ["amount_residual:sum"], num_index=0, den_index=None)
-        billed = [
-            *self._kf_company(period),
-            ("contract_state", "not in", ["draft", "cancelled"]),
-            ("date_due", ">", period.date_to - timedelta(days=365)),
-            ("date_due", "<=", period.date_to),
-        ]
-        return self._kf_group(result, model, billed, ["amount:sum"], num_index=None, den_index=0)
+        for uid, opening, closing, revenue in rows:
+            result.add(
+                uid or False, num=(float(opening or 0.0) + float(closing or 0.0)) / 2.0, den=float(revenue or 0.0)
+            )
+        return result
 
     # customer growth: customers under contract at month end vs a year before
     def _kf_active_contracts(self, period, at):

@@ -17,7 +17,10 @@ class TestCronDomains(TransactionCase):
         cls.clerk = new_test_user(
             cls.env, "cron_clerk", groups="kf_customer_service.group_kf_clerk", name="Cron Clerk", **vals
         )
-        cls.archived_company = cls.env["res.company"].create({"name": "KF Closed Co", "active": False})
+        # created active, then archived (account's company create reads the
+        # company's parents, which an archived company does not list)
+        cls.archived_company = cls.env["res.company"].create({"name": "KF Closed Co"})
+        cls.archived_company.active = False
         cls.Report = cls.env["kf.work.report"]
 
     def test_kpi_companies_domain(self):

@@ -4,7 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
 
-from odoo.addons.kf_customer_service.tests.common import create_test_calendar
+from odoo.addons.kf_customer_service.tests.common import create_test_calendar, setup_test_accounting
 
 MONTH = date(2025, 3, 1)  # March 2025: 21 weekdays, the 10th a public holiday → 20 working days
 
@@ -142,7 +142,8 @@ class TestKpiAppraisal(TransactionCase):
                 "company_id": cls.company.id,
             }
         )
-        # collection: A's lines due in March: 1000 received, 1000 half received → 75 %
+        # collection: A's invoices due in March: 1000 paid, 1000 half paid → 75 %
+        setup_test_accounting(cls.env, cls.company)
         contract = (
             cls.env["kf.service.contract"]
             .with_company(cls.company)
@@ -156,27 +157,17 @@ class TestKpiAppraisal(TransactionCase):
                     "user_id": cls.spec_a.id,
                     "company_id": cls.company.id,
                     "payment_line_ids": [
-                        Command.create(
-                            {
-                                "date_due": date(2025, 3, 10),
-                                "amount": 1000,
-                                "amount_received": 1000,
-                                "date_received": date(2025, 3, 10),
-                            }
-                        ),
-                        Command.create(
-                            {
-                                "date_due": date(2025, 3, 25),
-                                "amount": 1000,
-                                "amount_received": 500,
-                                "date_received": date(2025, 3, 25),
-                            }
-                        ),
+                        Command.create({"date_due": date(2025, 3, 10), "amount": 1000}),
+                        Command.create({"date_due": date(2025, 3, 25), "amount": 1000}),
                     ],
                 }
             )
         )
         contract.action_confirm()
+        cls.collection_lines = contract.payment_line_ids.sorted("date_due")
+        cls.collection_lines._lock_for_invoicing()._create_invoices()
+        cls._pay(cls.collection_lines[0].move_id, 1000, date(2025, 3, 10))
+        cls._pay(cls.collection_lines[1].move_id, 500, date(2025, 3, 25))
         # renewal: two contracts of A end in March, one renewed, one expired;
         # the expired one (another customer) was running a year before
         other = cls.env["res.partner"].create(
@@ -254,6 +245,16 @@ class TestKpiAppraisal(TransactionCase):
             )
             report.write({"state": "submitted", "date_submitted": submitted})
 
+    @classmethod
+    def _pay(cls, invoice, amount, on):
+        wizard = (
+            cls.env["account.payment.register"]
+            .with_company(invoice.company_id)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"amount": amount, "payment_date": on})
+        )
+        return wizard._create_payments()
+
     def _line(self, sheets, user, code):
         sheet = sheets.filtered(lambda s: s.user_id == user if user else s.scope == "department")
         return sheet.line_ids.filtered(lambda line: line.code == code)
@@ -320,11 +321,12 @@ class TestKpiAppraisal(TransactionCase):
         wot = self._line(sheets, self.spec_b, "KF-WOT")
         self.assertEqual((wot.numerator, wot.denominator, wot.actual), (3, 4, 75.0))
 
-        # receivable days: 500 outstanding ÷ 2,000 billed over the last year, times 365
+        # receivable days: receivables 0 on 1 March and 500 on 31 March (average
+        # 250) ÷ 2,000 invoiced over the last year, times 365
         dso = self._line(sheets, self.spec_a, "KF-DSO")
-        self.assertEqual((dso.numerator, dso.denominator), (500, 2000))
-        self.assertAlmostEqual(dso.actual, 500 / 2000 * 365, places=2)
-        self.assertFalse(dso.met)
+        self.assertEqual((dso.numerator, dso.denominator), (250, 2000))
+        self.assertAlmostEqual(dso.actual, 250 / 2000 * 365, places=1)
+        self.assertTrue(dso.met, "45.6 days: within the 75-day target")
 
         # customers under contract: 1 at the end of March 2025 (the yearly
         # contract), 1 a year before (the expired one) → 0 % growth
@@ -341,6 +343,26 @@ class TestKpiAppraisal(TransactionCase):
         self.assertAlmostEqual(
             sheet_b.total_score, sum(measured.mapped("score")) / sum(measured.mapped("weight")) * 100, places=1
         )
+
+    def test_collections_from_accounting_as_at_month_end(self):
+        """A partial payment reaches the schedule line and the KPI; paying
+        the rest in April leaves March's figures (its own balances) alone."""
+        first, second = self.collection_lines
+        self.assertEqual((second.state, second.amount_paid, second.amount_residual), ("overdue", 500, 500))
+        self.assertEqual((first.state, first.amount_paid), ("paid", 1000))
+        self._pay(second.move_id, 500, date(2025, 4, 15))
+        self.assertEqual((second.state, second.amount_paid, second.amount_residual), ("paid", 1000, 0))
+        sheets = self._compute()
+        col = self._line(sheets, self.spec_a, "KF-COL")
+        self.assertEqual((col.numerator, col.denominator), (1500, 2000), "paid in April: not in March's rate")
+        dso = self._line(sheets, self.spec_a, "KF-DSO")
+        self.assertEqual((dso.numerator, dso.denominator), (250, 2000), "March's closing balance was 500")
+        with freeze_time("2025-05-02 06:00:00"):
+            april = self.Sheet.compute_month(date(2025, 4, 1), self.company)
+        dso_april = self._line(april, self.spec_a, "KF-DSO")
+        self.assertEqual((dso_april.numerator, dso_april.denominator), (250, 2000), "(500 + 0) ÷ 2 in April")
+        action = col.action_open_records()
+        self.assertEqual(self.env[action["res_model"]].search(action["domain"]), self.collection_lines.move_id)
 
     def test_drilldown_returns_exactly_the_records_counted(self):
         sheets = self._compute()

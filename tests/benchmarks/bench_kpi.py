@@ -400,11 +400,10 @@ def _setup_contracts(env, params):
         """
         INSERT INTO kf_contract_payment_line (
             contract_id, sequence, name, partner_id, user_id, company_id, currency_id,
-            line_type, date_due, amount, amount_received, amount_residual, date_received,
+            line_type, date_due, amount, amount_paid, amount_residual,
             state, create_uid, write_uid, create_date, write_date)
         SELECT s.id, s.seq * 10, 'Instalment ' || s.seq, s.partner_id, s.user_id, s.company_id,
                s.currency_id, 'payment', s.due, s.half, s.received, s.half - s.received,
-               CASE WHEN s.received > 0 THEN s.due END,
                CASE WHEN s.received >= s.half THEN 'paid' WHEN s.due < %(today)s THEN 'overdue'
                     ELSE 'pending' END,
                %(uid)s, %(uid)s, %(now)s, %(now)s
@@ -427,7 +426,7 @@ def _setup_contracts(env, params):
         UPDATE kf_service_contract c
            SET amount_scheduled = t.scheduled, amount_received = t.received,
                amount_due = t.due, amount_overdue = t.overdue
-          FROM (SELECT contract_id, SUM(amount) AS scheduled, SUM(amount_received) AS received,
+          FROM (SELECT contract_id, SUM(amount) AS scheduled, SUM(amount_paid) AS received,
                        SUM(amount_residual) AS due,
                        SUM(CASE WHEN state = 'overdue' THEN amount_residual ELSE 0 END) AS overdue
                   FROM kf_contract_payment_line GROUP BY contract_id) t
