@@ -1,11 +1,11 @@
-"""Benchmark of the daily renewal scan and the daily dunning scan.
+"""Benchmark of the daily renewal scan (the dunning scan, on invoices, is in
+bench_collections.py).
 
 Run with ``./kf bench tests/benchmarks/bench_renewal.py``.
 
-setup(env) inserts 100,000 service contracts with two payment schedule lines
-each (200,000 lines) by SQL, spread so that a realistic share falls in the
-renewal window (about 12 %), has passed its end date (about 5 %) or has an
-overdue line (about 15 %). run(env, base_url) times both scans twice: the
+setup(env) inserts 100,000 service contracts by SQL, spread so that a
+realistic share falls in the renewal window (about 12 %) or has passed its
+end date (about 5 %). run(env, base_url) times the scan twice: the
 first run does the work, the second shows the scans are idempotent and cost a
 constant number of queries. Figures are printed, never asserted.
 """
@@ -108,90 +108,10 @@ def setup(env):
             )
         ]
 
-    yesterday = today - timedelta(days=1)
-    line_rows = []
-    for i, (contract_id, row) in enumerate(zip(contract_ids, contract_rows, strict=True)):
-        partner_id, date_start, date_end, amount, user_id = row[1], row[4], row[5], row[8], row[9]
-        half = amount / 2
-        # first instalment: long past, unpaid for 1 contract in 20
-        paid_1 = 0 if i % 20 == 0 else half
-        # second instalment (or EMC owner fee): 30 days before the end,
-        # unpaid for 7 contracts in 10
-        paid_2 = half if i % 10 >= 7 else 0
-        for seq, (line_type, due, received) in enumerate(
-            (
-                ("payment", date_start + timedelta(days=30), paid_1),
-                (
-                    "emc_fee" if i % 4 == 1 else "payment",
-                    date_end - timedelta(days=30),
-                    paid_2,
-                ),
-            ),
-            1,
-        ):
-            # stored state as computed yesterday
-            if received >= half:
-                state = "paid"
-            elif due < yesterday:
-                state = "overdue"
-            else:
-                state = "pending"
-            line_rows.append(
-                (
-                    contract_id,
-                    seq * 10,
-                    f"Instalment {seq}",
-                    partner_id,
-                    user_id,
-                    company.id,
-                    currency.id,
-                    line_type,
-                    due,
-                    half,
-                    received,
-                    half - received,
-                    due if received else None,
-                    state,
-                    uid,
-                    uid,
-                )
-            )
-    for start in range(0, len(line_rows), BATCH):
-        execute_values(
-            env.cr._obj,
-            "INSERT INTO kf_contract_payment_line (contract_id, sequence, name, partner_id, "
-            "user_id, company_id, currency_id, line_type, date_due, amount, amount_received, "
-            "amount_residual, date_received, state, create_uid, write_uid, create_date, "
-            "write_date) SELECT v.contract_id, v.sequence, v.name, v.partner_id, v.user_id, "
-            "v.company_id, v.currency_id, v.line_type, v.date_due::date, v.amount, "
-            "v.amount_received, v.amount_residual, v.date_received::date, v.state, "
-            "v.create_uid, v.write_uid, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' "
-            "FROM (VALUES %s) AS v(contract_id, sequence, name, partner_id, user_id, "
-            "company_id, currency_id, line_type, date_due, amount, amount_received, "
-            "amount_residual, date_received, state, create_uid, write_uid)",
-            line_rows[start : start + BATCH],
-            page_size=BATCH,
-        )
-    # stored totals of the contracts, as the ORM would have computed them
-    env.cr.execute(
-        """
-        UPDATE kf_service_contract c
-           SET amount_scheduled = t.scheduled, amount_received = t.received,
-               amount_due = t.due, amount_overdue = t.overdue
-          FROM (SELECT contract_id,
-                       SUM(amount) AS scheduled,
-                       SUM(amount_received) AS received,
-                       SUM(amount_residual) AS due,
-                       SUM(CASE WHEN state = 'overdue' THEN amount_residual ELSE 0 END) AS overdue
-                  FROM kf_contract_payment_line GROUP BY contract_id) t
-         WHERE t.contract_id = c.id
-        """
-    )
     env.cr.execute("ANALYZE kf_service_contract")
-    env.cr.execute("ANALYZE kf_contract_payment_line")
     env.invalidate_all()
     print(
-        f"setup: {len(contract_ids)} contracts, {len(line_rows)} payment lines, "
+        f"setup: {len(contract_ids)} contracts, "
         f"{N_CUSTOMERS} customers ({N_CUSTOMERS // 100} orphans without specialist), "
         f"{N_SPECIALISTS} specialists"
     )
@@ -216,16 +136,11 @@ def _timed(env, label, func, scanned):
 def _scan_day(env, label, scanned):
     Activity = env["mail.activity"]
     renewal_type = env.ref("kf_customer_service.mail_activity_type_kf_renewal")
-    dunning_type = env.ref("kf_customer_service.mail_activity_type_kf_dunning")
     before_renewal = Activity.search_count([("activity_type_id", "=", renewal_type.id)])
-    before_dunning = Activity.search_count([("activity_type_id", "=", dunning_type.id)])
     _timed(env, f"renewal scan, {label}", env["kf.service.contract"]._cron_renewal_scan, scanned)
-    _timed(env, f"dunning scan, {label}", env["kf.contract.payment.line"]._cron_dunning_scan, scanned)
     renewal = Activity.search_count([("activity_type_id", "=", renewal_type.id)])
-    dunning = Activity.search_count([("activity_type_id", "=", dunning_type.id)])
     print(
-        f"    -> {renewal - before_renewal} renewal activities, "
-        f"{dunning - before_dunning} dunning activities created; "
+        f"    -> {renewal - before_renewal} renewal activities created; "
         f"in pipeline {_count(env, 'kf.service.contract', [('renewal_stage_id', '!=', False)])}, "
         f"expired {_count(env, 'kf.service.contract', [('state', '=', 'expired')])}"
     )
@@ -235,7 +150,7 @@ def run(env, base_url):
     from freezegun import freeze_time  # noqa: PLC0415 — only the benchmark needs it
 
     scanned = _count(env, "kf.service.contract", [])
-    print(f"contracts: {scanned}, payment lines: {_count(env, 'kf.contract.payment.line', [])}")
+    print(f"contracts: {scanned}")
     print("1. catch-up: first run over the whole book (every contract of the window at once)")
     _scan_day(env, "catch-up", scanned)
     print("2. same day again (idempotent: nothing to do)")
