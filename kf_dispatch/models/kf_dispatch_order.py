@@ -66,7 +66,7 @@ class KfDispatchOrder(models.Model):
         check_company=True,
         domain="[('project_id', '=', project_id)]",
     )
-    line_ids = fields.One2many("kf.dispatch.order.line", "order_id", string="Equipment", copy=True)
+    line_ids = fields.One2many("kf.dispatch.order.line", "order_id", string="Equipment Lines", copy=True)
     work_content = fields.Text(help="What must be done on site.")
     address = fields.Text(
         string="Site Address",
