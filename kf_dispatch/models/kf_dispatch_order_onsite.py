@@ -65,8 +65,8 @@ class KfDispatchOrder(models.Model):
         )
 
     def kf_check_in(self, latitude=None, longitude=None):
-        """Arrive on site now: record the check-in and start the order when
-        it was only dispatched or acknowledged."""
+        """Arrive on site now: record the check-in (its id is returned) and
+        start the order when it was only dispatched or acknowledged."""
         self._kf_check_assigned()
         vals = {"order_id": self.id, "user_id": self.env.uid}
         if latitude is not None and longitude is not None:
@@ -74,7 +74,7 @@ class KfDispatchOrder(models.Model):
         checkin = self.env["kf.dispatch.order.checkin"].create(vals)
         if self.state in ("dispatched", "accepted"):
             self.action_start()
-        return checkin
+        return checkin.id
 
     def kf_check_out(self, latitude=None, longitude=None, note=None):
         """Leave the site now; refused without an open check-in."""
@@ -83,7 +83,7 @@ class KfDispatchOrder(models.Model):
         if not checkin:
             raise UserError(self.env._("Check in on work order %(name)s before checking out.", name=self.name))
         checkin.action_check_out(latitude=latitude, longitude=longitude, note=note)
-        return checkin
+        return checkin.id
 
     def kf_add_photo(self, filename, data):
         """Attach a site photo (raw bytes) to the order: images only, at most
@@ -132,11 +132,13 @@ class KfDispatchOrder(models.Model):
         self.message_post(
             body=self.env._("Site photo added by %(user)s.", user=self.env.user.name), attachment_ids=attachment.ids
         )
-        return attachment
+        return attachment.id
 
     def kf_set_check(self, check, done, result=None, note=None):
-        """Tick (or untick) one item of the order's checklist."""
+        """Tick (or untick) one item (record or id) of the order's checklist."""
         self._kf_check_assigned()
+        if isinstance(check, int):
+            check = self.env["kf.dispatch.order.check"].browse(check)
         if check.order_id != self:
             raise UserError(self.env._("This check does not belong to work order %(name)s.", name=self.name))
         vals = {"done": bool(done)}

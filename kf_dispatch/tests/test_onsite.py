@@ -32,6 +32,10 @@ class KfOnsiteCommon(KfDispatchCommon):
             Command.create({"name": "Loop 2", "point_count": 5}),
         ]
 
+    @property
+    def Checkin(self):
+        return self.env["kf.dispatch.order.checkin"]
+
     def _as(self, user, record=None):
         return (record or self.order).with_user(user)
 
@@ -44,7 +48,7 @@ class TestCheckin(KfOnsiteCommon):
         self.assertTrue(self.order.with_user(self.other_engineer).has_access("read"), "team members read it")
 
     def test_check_in_and_out(self):
-        checkin = self._as(self.executor).kf_check_in(31.2304, 121.4737)
+        checkin = self.Checkin.browse(self._as(self.executor).kf_check_in(31.2304, 121.4737))
         self.assertEqual(checkin.user_id, self.executor)
         self.assertAlmostEqual(checkin.latitude, 31.2304, places=4)
         self.assertEqual(self.order.state, "in_progress", "arriving on site starts the order")
@@ -59,7 +63,7 @@ class TestCheckin(KfOnsiteCommon):
     def test_check_out_before_check_in_refused(self):
         with self.assertRaisesRegex(UserError, "before checking out"):
             self._as(self.executor).kf_check_out()
-        checkin = self._as(self.executor).kf_check_in()
+        checkin = self.Checkin.browse(self._as(self.executor).kf_check_in())
         with self.assertRaisesRegex(ValidationError, "cannot be before the check-in"):
             checkin.with_user(self.executor).write({"check_out": checkin.check_in - timedelta(hours=1)})
         with self.assertRaises(ValidationError):
@@ -85,7 +89,7 @@ class TestCheckin(KfOnsiteCommon):
         self.assertFalse(self.env["kf.dispatch.order.checkin"].search_count([("order_id", "=", self.order.id)]))
 
     def test_other_engineer_cannot_touch_a_check_in(self):
-        checkin = self._as(self.executor).kf_check_in()
+        checkin = self.Checkin.browse(self._as(self.executor).kf_check_in())
         self.assertFalse(
             self.env["kf.dispatch.order.checkin"].with_user(self.other_engineer).search([("id", "=", checkin.id)])
         )
@@ -106,7 +110,7 @@ class TestCheckin(KfOnsiteCommon):
             self._as(self.executor, draft).kf_check_in()
 
     def test_multi_company(self):
-        checkin = self._as(self.executor).kf_check_in()
+        checkin = self.Checkin.browse(self._as(self.executor).kf_check_in())
         company_b = self.env["res.company"].create({"name": "KF Other Company"})
         clerk_b = new_test_user(
             self.env,
@@ -129,7 +133,7 @@ class TestOnsiteWork(KfOnsiteCommon):
             self._as(self.executor).kf_add_photo("notes.pdf", b"%PDF-1.4 fake")
         with self.assertRaises(AccessError):
             self._as(self.other_engineer).kf_add_photo("site.png", PNG)
-        attachment = self._as(self.executor).kf_add_photo("site.png", PNG)
+        attachment = self.env["ir.attachment"].browse(self._as(self.executor).kf_add_photo("site.png", PNG))
         self.assertEqual((attachment.res_model, attachment.res_id), ("kf.dispatch.order", self.order.id))
         self.assertEqual(self.order.kf_photo_ids, attachment)
         self.assertEqual(attachment.mimetype, "image/png")
@@ -175,7 +179,7 @@ class TestOnsiteWork(KfOnsiteCommon):
         self.assertFalse(self.env["kf.dispatch.order"].with_user(self.other_engineer).kf_mobile_orders())
 
     def test_service_register_report(self):
-        checkin = self._as(self.executor).kf_check_in()
+        checkin = self.Checkin.browse(self._as(self.executor).kf_check_in())
         self._as(self.executor).kf_check_out(note="All loops tested")
         rows = self.env["kf.dispatch.order.checkin"].with_user(self.clerk).kf_register_rows(checkin.date)
         self.assertEqual(rows, checkin)
