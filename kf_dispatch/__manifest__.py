@@ -34,9 +34,13 @@
         "views/kf_dispatch_portal_templates.xml",
         "views/kf_equipment_views.xml",
         "views/kf_equipment_templates.xml",
+        "views/kf_dispatch_order_checkin_views.xml",
+        "views/kf_wecom_message_views.xml",
+        "views/kf_dispatch_mobile_templates.xml",
         "wizard/kf_dispatch_wizard_views.xml",
         "report/kf_dispatch_order_report.xml",
         "report/kf_equipment_label_report.xml",
+        "report/kf_service_register_report.xml",
     ],
     "demo": [
         "demo/kf_dispatch_demo.xml",
@@ -48,6 +52,7 @@
         ],
         "web.assets_frontend": [
             "kf_dispatch/static/src/js/kf_ticket_upload.js",
+            "kf_dispatch/static/src/js/kf_mobile_orders.js",
         ],
         "web.assets_tests": [
             "kf_dispatch/static/tests/tours/*.js",

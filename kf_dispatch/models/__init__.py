@@ -3,6 +3,9 @@ from . import kf_dispatch_team
 from . import kf_dispatch_order_line
 from . import kf_dispatch_order_check
 from . import kf_dispatch_order
+from . import kf_dispatch_order_checkin
+from . import kf_dispatch_order_onsite
+from . import kf_wecom_message
 from . import kf_ticket_stage
 from . import kf_ticket_sla
 from . import resource_calendar

@@ -645,6 +645,7 @@ class KfDispatchOrder(models.Model):
                 )
             else:
                 order.message_post(body=body, partner_ids=order.user_id.partner_id.ids)
+        self.env["kf.wecom.message"]._kf_notify_dispatch(self)
         return True
 
     def action_acknowledge(self):
@@ -933,6 +934,7 @@ class KfDispatchOrder(models.Model):
                 automated=False,
             )
         overdue._create_overdue_problems()
+        self.env["kf.wecom.message"]._kf_notify_escalation(kinds, ack_hours)
         return reasons
 
     def _escalation_reason(self, env, kind, ack_hours):

@@ -33,14 +33,17 @@ class KfDispatchOrderCheck(models.Model):
         if not self.env.su:
             orders = self.env["kf.dispatch.order"].browse([v.get("order_id") for v in vals_list if v.get("order_id")])
             orders._kf_check_checklist_open()
+            orders._kf_check_checklist_executor()
         return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.su:
             self.order_id._kf_check_checklist_open()
+            self.order_id._kf_check_checklist_executor()
         return super().write(vals)
 
     def unlink(self):
         if not self.env.su:
             self.order_id._kf_check_checklist_open()
+            self.order_id._kf_check_checklist_executor()
         return super().unlink()

@@ -1014,3 +1014,4 @@ class KfTicket(models.Model):
             },
             automated=False,
         )
+        self.env["kf.wecom.message"]._kf_notify_sla(late)
