@@ -1,2 +1,3 @@
 from . import portal
 from . import equipment
+from . import mobile_service

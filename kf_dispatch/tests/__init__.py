@@ -16,3 +16,5 @@ from . import test_tours
 from . import test_maintenance_plan
 from . import test_equipment_portal
 from . import test_plan_concurrency
+from . import test_service_feedback
+from . import test_mobile_service
