@@ -11,6 +11,7 @@
     "data": [
         "security/kf_dispatch_security.xml",
         "security/ir.model.access.csv",
+        "security/kf_service_feedback_security.xml",
         "data/ir_sequence_data.xml",
         "data/kf_equipment_data.xml",
         "data/mail_template_data.xml",
@@ -21,6 +22,7 @@
         "data/mail_alias_data.xml",
         "data/survey_data.xml",
         "data/ir_cron_data.xml",
+        "data/kf_service_feedback_data.xml",
         "views/kf_dispatch_menus.xml",
         "views/kf_dispatch_team_views.xml",
         "views/kf_dispatch_order_views.xml",
@@ -37,6 +39,8 @@
         "views/kf_dispatch_order_checkin_views.xml",
         "views/kf_wecom_message_views.xml",
         "views/kf_dispatch_mobile_templates.xml",
+        "views/kf_service_feedback_views.xml",
+        "views/kf_service_templates.xml",
         "wizard/kf_dispatch_wizard_views.xml",
         "report/kf_dispatch_order_report.xml",
         "report/kf_equipment_label_report.xml",
@@ -45,6 +49,7 @@
     "demo": [
         "demo/kf_dispatch_demo.xml",
         "demo/kf_equipment_demo.xml",
+        "demo/kf_service_feedback_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -1,3 +1,4 @@
 from . import portal
 from . import equipment
 from . import mobile_orders
+from . import mobile_service

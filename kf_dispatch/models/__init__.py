@@ -21,3 +21,8 @@ from . import kf_maintenance_plan_line
 from . import kf_contract_precondition_template
 from . import kf_contract_precondition
 from . import kf_service_contract
+from . import kf_service_price
+from . import kf_repair_quote_line
+from . import kf_dispatch_order_quote
+from . import kf_service_feedback
+from . import kf_service_callback

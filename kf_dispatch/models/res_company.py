@@ -20,3 +20,9 @@ class ResCompany(models.Model):
         copy=False,
         help="Monday of the last week whose visit list was created.",
     )
+    kf_feedback_list_date = fields.Date(
+        string="Feedback Forms Listed On",
+        readonly=True,
+        copy=False,
+        help="Last day the missing and late feedback forms were listed for the manager.",
+    )

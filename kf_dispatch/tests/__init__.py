@@ -19,3 +19,5 @@ from . import test_plan_concurrency
 from . import test_onsite
 from . import test_mobile_pages
 from . import test_wecom
+from . import test_service_feedback
+from . import test_mobile_service

@@ -38,6 +38,8 @@ KPI_METHODS = [
     ("visit_count", _lt("Customer visits done")),
     ("manager_check", _lt("Manager's check visits done ÷ planned")),
     ("orphan_customers", _lt("Orphan customers (no active salesperson) held")),
+    ("feedback_on_time", _lt("Service feedback forms handed in by 08:30 of the next working day ÷ forms due")),
+    ("callback_same_day", _lt("Call-backs made the day the feedback form was reviewed ÷ call-backs")),
 ]
 
 
@@ -970,4 +972,44 @@ class KfKpiSheet(models.Model):
         for specialist, count in rows:
             holder = specialist if specialist.active else manager
             result.add(holder.id or False, num=count)
+        return result
+
+    # service feedback forms (first versions) due in the month, handed in on
+    # time (signed by 08:30 of the next working day), by engineer
+    def _kpi_feedback_on_time_domain(self, period, param):
+        return "kf.service.feedback", [
+            *self._kf_company(period),
+            ("previous_id", "=", False),
+            ("date_due", ">=", period.dt_from),
+            ("date_due", "<", period.dt_to),
+        ]
+
+    def _kpi_feedback_on_time(self, period, param):
+        model, domain = self._kpi_feedback_on_time_domain(period, param)
+        return self._kf_flag_ratio(model, domain, "is_on_time", True)
+
+    # the clerks' call-backs of the month, made the day of the manager's review
+    def _kpi_callback_same_day_domain(self, period, param):
+        return "kf.service.callback", [
+            *self._kf_company(period),
+            ("date", ">=", period.dt_from),
+            ("date", "<", period.dt_to),
+        ]
+
+    def _kpi_callback_same_day_user_domain(self, period, user):
+        return [("clerk_id", "=", user.id)]
+
+    def _kpi_callback_same_day(self, period, param):
+        model, domain = self._kpi_callback_same_day_domain(period, param)
+        return self._kf_flag_ratio(model, domain, "is_late", False, user_field="clerk_id")
+
+    def _kf_flag_ratio(self, model, domain, flag, good, user_field="user_id"):
+        """Share of the records whose boolean ``flag`` equals ``good``, per
+        user, in one grouped query."""
+        result = KpiResult("ratio")
+        rows = (
+            self.env[model].sudo().with_context(active_test=False)._read_group(domain, [user_field, flag], ["__count"])
+        )
+        for user, value, count in rows:
+            result.add(user.id or False, num=count if bool(value) == good else 0, den=count)
         return result
