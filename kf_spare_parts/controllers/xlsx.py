@@ -41,9 +41,9 @@ class KfSparePartsXlsx(http.Controller):
     def _workbook(self, env, first, company, rows):
         labels = {
             "opening": env._("Opening"),
-            "received": env._("Received"),
-            "issued": env._("Issued"),
-            "returned": env._("Returned"),
+            "received": env._("Stock In"),
+            "issued": env._("Issued Out"),
+            "returned": env._("Returned In"),
             "consumed": env._("Consumed"),
             "lost": env._("Lost or damaged"),
             "closing": env._("Closing"),

@@ -82,6 +82,11 @@ class KfSpareLoanLine(models.Model):
         self._kf_check_editable(set(vals))
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_before_approval(self):
+        if not self.env.su and any(line.loan_id.state not in ("draft", "to_approve", "cancelled") for line in self):
+            raise UserError(self.env._("The parts of an approved loan cannot change."))
+
     def _kf_check_editable(self, fields_written):
         """Parts and quantities change only before approval, the issued
         serials only by the clerk before issuing, the return data only by the

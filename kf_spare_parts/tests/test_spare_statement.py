@@ -106,5 +106,5 @@ class TestSpareStatement(KfSparePartsCommon):
             .with_user(self.keeper)
             ._render_qweb_html("kf_spare_parts.report_kf_spare_statement", wizard.ids)
         )
-        self.assertIn("Monthly Spare-Part Statement", html.decode())
+        self.assertIn("备品统计月报表", html.decode())
         self.assertIn("/kf_spare_parts/xlsx/statement?month=2026-03", wizard.action_xlsx()["url"])
