@@ -66,20 +66,20 @@ def setup(env):
     customer = env.ref("stock.stock_location_customers").id
     loss = products[0].with_company(company).property_stock_inventory.id
     other = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1).lot_stock_id.id
-    # kind of move by g % 10: 0 receipt, 1-4 issue, 5-6 return, 7 consumption, 8 loss, 9 unrelated
+    # kind of move by mod(g, 10): 0 receipt, 1-4 issue, 5-6 return, 7 consumption, 8 loss, 9 unrelated
     env.cr.execute(
         SQL(
             """
             INSERT INTO stock_move (name, product_id, product_uom, product_uom_qty, product_qty, quantity,
                                     location_id, location_dest_id, company_id, state, date, procure_method,
                                     create_date, write_date, create_uid, write_uid)
-            SELECT 'bench', (%(products)s::int[])[1 + g %% %(np)s], p.uom, 1, 1, 1,
-                   CASE g %% 10 WHEN 0 THEN %(supplier)s WHEN 1 THEN %(store)s WHEN 2 THEN %(store)s
+            SELECT 'bench', (%(products)s::int[])[1 + mod(g, %(np)s)], p.uom, 1, 1, 1,
+                   CASE mod(g, 10) WHEN 0 THEN %(supplier)s WHEN 1 THEN %(store)s WHEN 2 THEN %(store)s
                         WHEN 3 THEN %(store)s WHEN 4 THEN %(store)s WHEN 9 THEN %(supplier)s
-                        ELSE (%(loans)s::int[])[1 + g %% %(nl)s] END,
-                   CASE g %% 10 WHEN 0 THEN %(store)s WHEN 5 THEN %(store)s WHEN 6 THEN %(store)s
+                        ELSE (%(loans)s::int[])[1 + mod(g, %(nl)s)] END,
+                   CASE mod(g, 10) WHEN 0 THEN %(store)s WHEN 5 THEN %(store)s WHEN 6 THEN %(store)s
                         WHEN 7 THEN %(customer)s WHEN 8 THEN %(loss)s WHEN 9 THEN %(other)s
-                        ELSE (%(loans)s::int[])[1 + g %% %(nl)s] END,
+                        ELSE (%(loans)s::int[])[1 + mod(g, %(nl)s)] END,
                    %(company)s, 'done',
                    %(start)s::timestamp + (g::float / %(n)s) * (%(end)s::timestamp - %(start)s::timestamp),
                    'make_to_stock', now(), now(), 1, 1
