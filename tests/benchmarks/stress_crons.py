@@ -41,6 +41,7 @@ KF_CRONS = [
     "kf_dispatch.ir_cron_kf_dispatch_order_escalation",
     "kf_kpi.ir_cron_kf_kpi_compute",
     "kf_kpi.ir_cron_kf_work_report_reminders",
+    "kf_spare_parts.ir_cron_kf_spare_overdue_scan",
 ]
 
 

@@ -1,0 +1,27 @@
+{
+    "name": "KF Spare Parts",
+    "summary": "Spare-part lending with serial numbers, repaired products and the monthly "
+    "spare-part statement on Odoo Inventory",
+    "version": "18.0.1.0.0",
+    "category": "Services/Customer Service",
+    "website": "https://github.com/kf/kf",
+    "author": "KF",
+    "license": "LGPL-3",
+    "depends": ["kf_dispatch", "stock"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
+    "data": [
+        "security/kf_spare_parts_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
+        "views/kf_spare_loan_views.xml",
+        "views/kf_spare_part_charge_views.xml",
+        "views/kf_spare_repair_views.xml",
+        "wizard/kf_spare_statement_views.xml",
+        "views/kf_dispatch_order_views.xml",
+        "views/kf_spare_parts_menus.xml",
+        "report/kf_spare_statement_report.xml",
+    ],
+    "demo": ["demo/kf_spare_parts_demo.xml"],
+}
