@@ -70,6 +70,7 @@ class ResCompany(models.Model):
             calendar.name = template.name
             company.resource_calendar_id = calendar
         return True
+
     @api.constrains("kf_invoice_lead_days")
     def _check_kf_invoice_lead_days(self):
         for company in self:
