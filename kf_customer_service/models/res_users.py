@@ -157,7 +157,7 @@ class ResUsers(models.Model):
         company_ids = user.sudo().company_ids.ids
         eval_context = dict(
             self.env["ir.rule"]._eval_context(),
-            user=user.with_user(user).with_context({}),
+            user=self.env(user=user.id, context={}).user,
             company_ids=company_ids,
             company_id=company_ids[0] if company_ids else user.sudo().company_id.id,
         )
