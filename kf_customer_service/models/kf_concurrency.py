@@ -77,3 +77,42 @@ def concurrent_followers(records, partner_ids):
     if not hits_concurrent_rows(cr, probe(res_ids, partner_ids)):
         return set()
     return {(rid, pid) for rid in res_ids for pid in partner_ids if hits_concurrent_rows(cr, probe([rid], [pid]))}
+
+
+def subscribe_pairs(env, res_model, pairs):
+    """Make each partner of the ``(res_id, partner_id)`` pairs follow its
+    record of ``res_model`` with the model's default subtypes (those Odoo gives
+    an internal user's partner), in a few queries whatever the number of
+    pairs. Serialised with ``concurrent_followers``; pairs that already
+    follow, or that another transaction subscribes meanwhile, are left as
+    they are."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return
+    cr = env.cr
+    env["mail.followers"].flush_model()
+    advisory_xact_lock(cr, FOLLOWER_LOCK_KEY)
+    cr.execute(
+        SQL(
+            """INSERT INTO mail_followers (res_model, res_id, partner_id)
+               SELECT %s, r, p FROM unnest(%s::int[], %s::int[]) AS x(r, p)
+               ON CONFLICT DO NOTHING
+               RETURNING id""",
+            res_model,
+            [res_id for res_id, _pid in pairs],
+            [pid for _res_id, pid in pairs],
+        )
+    )
+    follower_ids = [row[0] for row in cr.fetchall()]
+    subtypes = env["mail.message.subtype"].sudo().default_subtypes(res_model)[0]
+    if follower_ids and subtypes:
+        cr.execute(
+            SQL(
+                """INSERT INTO mail_followers_mail_message_subtype_rel (mail_followers_id, mail_message_subtype_id)
+                   SELECT f, s FROM unnest(%s::int[]) AS f CROSS JOIN unnest(%s::int[]) AS s""",
+                follower_ids,
+                subtypes.ids,
+            )
+        )
+    env["mail.followers"].invalidate_model()
+    env[res_model].invalidate_model(["message_follower_ids", "message_partner_ids"])

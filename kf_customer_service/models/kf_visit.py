@@ -35,7 +35,7 @@ class KfVisit(models.Model):
         tracking=True,
         index=True,
     )
-    date_done = fields.Datetime(string="Done On", readonly=True, copy=False, tracking=True)
+    date_done = fields.Datetime(string="Done On", readonly=True, copy=False, tracking=True, index=True)
     user_id = fields.Many2one(required=True, default=lambda self: self.env.user)
     purpose = fields.Text(help="What the visit is about.")
     outcome = fields.Text(help="Result of the visit; required to mark it done.")

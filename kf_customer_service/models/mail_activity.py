@@ -2,6 +2,8 @@ from collections.abc import Mapping
 
 from odoo import api, fields, models
 
+from .kf_concurrency import subscribe_pairs
+
 
 class MailActivity(models.Model):
     _inherit = "mail.activity"
@@ -24,14 +26,19 @@ class MailActivity(models.Model):
         cannot assign activities to others) with ``automated`` set as asked.
         Without ``notify`` nobody is sent an assignment notice (a daily scan
         may create thousands; the users see them in their activity menu).
+        The users follow their records (all of them subscribed in one go).
         The number of queries does not grow with the number of activities
-        (except for the notices).
+        nor of users (except for the notices).
 
         Returns the created activities, in the order of ``values``."""
         activity_type = self.env.ref(activity_type_xmlid)
         model_id = self.env["ir.model"]._get_id(records._name)
         today = fields.Date.context_today(self)
-        items = values.items() if isinstance(values, Mapping) else values
+        items = list(values.items() if isinstance(values, Mapping) else values)
+        # the users' languages and partners, read once for all of them
+        users = self.env["res.users"].sudo().browse({user.id for _res_id, (user, *_rest) in items if user})
+        users.mapped("lang")
+        users.partner_id.mapped("active")
         vals_list = [
             {
                 "res_model_id": model_id,
@@ -50,25 +57,16 @@ class MailActivity(models.Model):
             return self.browse()
         # the record names shown by the activities, read in one go
         records.sudo().mapped("display_name")
-        self._kf_subscribe_repeated(records, vals_list)
-        Activity = self.sudo()
+        # the users follow their records, all pairs at once, so that
+        # mail.activity's create() does not subscribe them user by user
+        # as message_subscribe: archived partners do not follow
+        partner_of = {user.id: user.partner_id.id for user in users if user.partner_id.active}
+        subscribe_pairs(
+            self.env,
+            records._name,
+            [(vals["res_id"], partner_of[vals["user_id"]]) for vals in vals_list if vals["user_id"] in partner_of],
+        )
+        Activity = self.sudo().with_context(kf_followers_subscribed=True)
         if not notify:
             Activity = Activity.with_context(mail_activity_quick_update=True)
-        return Activity.create(vals_list)
-
-    @api.model
-    def _kf_subscribe_repeated(self, records, vals_list):
-        """mail.activity's create() subscribes each responsible to the records
-        in one batch per user, but inserts the same follower twice when a
-        record receives two activities for one user in one call: subscribe
-        those beforehand."""
-        seen, repeated = set(), set()
-        for vals in vals_list:
-            key = (vals["res_id"], vals["user_id"])
-            (repeated if key in seen else seen).add(key)
-        res_ids_by_user = {}
-        for res_id, user_id in repeated:
-            res_ids_by_user.setdefault(user_id, set()).add(res_id)
-        for user_id, res_ids in res_ids_by_user.items():
-            partner = self.env["res.users"].browse(user_id).partner_id
-            records.browse(sorted(res_ids)).sudo().message_subscribe(partner_ids=partner.ids)
+        return self.browse(Activity.create(vals_list).ids)

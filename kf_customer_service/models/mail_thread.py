@@ -6,13 +6,23 @@ from .kf_concurrency import concurrent_followers
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        """Skipped under ``kf_followers_subscribed`` (see ``_message_subscribe``)."""
+        if self.env.context.get("kf_followers_subscribed") and not subtype_ids:
+            return True
+        return super().message_subscribe(partner_ids, subtype_ids)
+
     def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
         """On KF records, two transactions may subscribe the same partner at
         the same time (two scans giving the same specialist an activity on the
         same contract, a cron and a user's button): the later one waits for the
         earlier and skips the pairs it committed, instead of failing on the
         unique index of mail_followers. Other models are left as Odoo makes
-        them."""
+        them. ``kf_create_activities`` subscribes its users beforehand, all at
+        once, and creates the activities with ``kf_followers_subscribed``:
+        mail.activity's own subscriptions, user by user, are then skipped."""
+        if self.env.context.get("kf_followers_subscribed") and not subtype_ids:
+            return True
         if not self._name.startswith("kf.") or not self or not partner_ids:
             return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
         done = concurrent_followers(self, partner_ids)

@@ -139,3 +139,109 @@ class TestBatchActivities(TransactionCase):
             partners[1], self.TODO, {partners[1].id: (self.user, False, "B", False)}, notify=True
         )
         self.assertEqual(Message.search(domain).partner_ids, self.user.partner_id)
+
+
+@tagged("post_install", "-at_install")
+class TestActivityUsersScale(TransactionCase):
+    """res.users.kf_activity_users and mail.activity.kf_create_activities keep
+    the same number of queries whatever the number of assignees, and choose
+    exactly the users a check user by user would."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, mail_create_nolog=True))
+        cls.company = cls.env["res.company"].create({"name": "KF Scale Co"})
+        cls.other_company = cls.env["res.company"].create({"name": "KF Scale Other Co"})
+        cls.manager = new_test_user(
+            cls.env,
+            "kf_scale_mgr",
+            groups="kf_customer_service.group_kf_manager",
+            company_id=cls.company.id,
+            company_ids=[(6, 0, [cls.company.id])],
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Scale Customer", "is_company": True, "company_id": cls.company.id}
+        )
+
+    def _specialists(self, count, prefix):
+        users = self.env["res.users"]
+        for i in range(count):
+            # every third one works in the other company only
+            company = self.other_company if i % 3 == 2 else self.company
+            users |= new_test_user(
+                self.env,
+                f"kf_scale_{prefix}_{i}",
+                groups="kf_customer_service.group_kf_specialist",
+                company_id=company.id,
+                company_ids=[(6, 0, [company.id])],
+            )
+        return users
+
+    def _choose(self, count, prefix):
+        """Visits of the first company owned by ``count`` specialists, each
+        offered to the next specialist (who may not read it) then to its
+        owner; returns (queries, choice, expected choice)."""
+        users = self._specialists(count, prefix)
+        owners = users.filtered(lambda user: self.company in user.company_ids)
+        visits = self.env["kf.visit"].create(
+            [{"partner_id": self.customer.id, "user_id": owner.id, "company_id": self.company.id} for owner in owners]
+        )
+        preferred = {visit.id: users[(i + 1) % len(users)] | visit.user_id for i, visit in enumerate(visits)}
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+        before = self.env.cr.sql_log_count
+        chosen = self.env["res.users"].kf_activity_users(visits, preferred)
+        queries = self.env.cr.sql_log_count - before
+        expected = {}
+        for visit in visits:
+            expected[visit.id] = self.env["res.users"]
+            for user in preferred[visit.id] | self.company.kf_get_manager():
+                if (
+                    visit.with_user(user)
+                    .with_context(allowed_company_ids=user.company_ids.ids)
+                    ._filtered_access("read")
+                ):
+                    expected[visit.id] = user
+                    break
+        return queries, visits, chosen, expected
+
+    def test_activity_users_queries_do_not_grow_with_users(self):
+        small, _visits, chosen, expected = self._choose(3, "s")
+        self.assertEqual(chosen, expected)
+        large, visits, chosen, expected = self._choose(15, "l")
+        self.assertEqual(chosen, expected)
+        # precondition: some visits go to their owner, none to a user who
+        # cannot read them
+        self.assertTrue(any(chosen[visit.id] == visit.user_id for visit in visits))
+        self.assertLessEqual(large, small, f"{small} queries for 3 users, {large} for 15")
+
+    def test_create_activities_queries_do_not_grow_with_users(self):
+        def queries(count, prefix):
+            users = self._specialists(count, prefix)
+            partners = self.env["res.partner"].create([{"name": f"Followed {prefix} {i}"} for i in range(count)])
+            values = {
+                partner.id: (user, date(2026, 3, 10), "Call", False)
+                for partner, user in zip(partners, users, strict=True)
+            }
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            activities = self.env["mail.activity"].kf_create_activities(
+                partners, "mail.mail_activity_data_todo", values
+            )
+            self.env.flush_all()
+            count_queries = self.env.cr.sql_log_count - before
+            self.assertEqual(len(activities), count)
+            for partner, user in zip(partners, users, strict=True):
+                # each user follows the record of their activity, with the default subtypes
+                follower = partner.message_follower_ids.filtered(lambda f, u=user: f.partner_id == u.partner_id)
+                self.assertTrue(follower)
+                self.assertTrue(follower.subtype_ids)
+            return count_queries
+
+        queries(2, "warm")
+        small = queries(3, "cs")
+        large = queries(15, "cl")
+        self.assertEqual(large, small, f"{small} queries for 3 users, {large} for 15")

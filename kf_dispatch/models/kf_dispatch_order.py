@@ -2,7 +2,6 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 
 ACK_HOURS_PARAM = "kf_dispatch.ack_hours"
 DEFAULT_ACK_HOURS = 4.0
@@ -495,7 +494,7 @@ class KfDispatchOrder(models.Model):
         for vals in vals_list:
             by_company.setdefault(vals["company_id"], []).append(vals)
         for company_id, company_vals in by_company.items():
-            for vals, name in zip(company_vals, Order._kf_draw_numbers(company_id, len(company_vals)), strict=True):
+            for vals, name in zip(company_vals, Order.kf_draw_numbers(company_id, len(company_vals)), strict=True):
                 vals["name"] = name
         checks = [vals.pop("check_ids", []) for vals in vals_list]
         orders = Order.create(vals_list)
@@ -506,36 +505,6 @@ class KfDispatchOrder(models.Model):
         ]
         self.env["kf.dispatch.order.check"].sudo().create(check_vals)
         return orders
-
-    @api.model
-    def _kf_draw_numbers(self, company_id, count, code=None):
-        """``count`` consecutive numbers of the sequence ``code`` (default:
-        the work orders') of the company in one or two queries; a "no gap"
-        sequence stays gapless (the numbers are drawn in this transaction)."""
-        code = code or self._kf_sequence_code
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search([("code", "=", code), ("company_id", "in", [company_id, False])], order="company_id", limit=1)
-        )
-        if not sequence or sequence.use_date_range:
-            return [(sequence and sequence.next_by_id()) or self.env._("New") for _i in range(count)]
-        cr = self.env.cr
-        if sequence.implementation == "standard":
-            cr.execute(SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"ir_sequence_{sequence.id:03d}", count))
-            return [sequence.get_next_char(number) for (number,) in cr.fetchall()]
-        sequence.flush_recordset(["number_next"])
-        cr.execute(SQL("SELECT number_next FROM ir_sequence WHERE id = %s FOR UPDATE NOWAIT", sequence.id))
-        cr.execute(
-            SQL(
-                "UPDATE ir_sequence SET number_next = number_next + %s WHERE id = %s RETURNING number_next",
-                count * sequence.number_increment,
-                sequence.id,
-            )
-        )
-        first = cr.fetchone()[0] - count * sequence.number_increment
-        sequence.invalidate_recordset(["number_next"])
-        return [sequence.get_next_char(first + i * sequence.number_increment) for i in range(count)]
 
     def _raise_system_fields(self, fnames):
         labels = ", ".join(sorted(self._fields[fname].get_description(self.env)["string"] for fname in fnames))

@@ -317,7 +317,7 @@ class KfMaintenancePlanLine(models.Model):
                 by_company.setdefault(vals["company_id"], []).append(vals)
             Order = self.env["kf.dispatch.order"]
             for company_id, company_vals in by_company.items():
-                names = Order._kf_draw_numbers(company_id, len(company_vals), Visit._kf_sequence_code)
+                names = Order.kf_draw_numbers(company_id, len(company_vals), Visit._kf_sequence_code)
                 for vals, name in zip(company_vals, names, strict=True):
                     vals["name"] = name
             Visit.create(vals_list)

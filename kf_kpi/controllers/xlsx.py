@@ -44,25 +44,43 @@ class XlsxTable:
         self.row = 0
 
     def append(self, values, bold=False, formats=None):
-        """Write one row; ``formats`` overrides the format key of some columns."""
+        """Write one row; ``formats`` overrides the format key of some columns.
+
+        The writer of each cell is chosen by the value's type in one lookup;
+        dates are converted to spreadsheet serials once per distinct date;
+        empty cells of unformatted columns are not written at all."""
         self.row += 1
+        row = self.row
+        sheet = self.sheet
+        book = self.book
         for col, value in enumerate(values):
             fmt = self.formats[col]
             if formats and col in formats:
-                fmt = self.book.formats[formats[col]]
+                fmt = book.formats[formats[col]]
             if bold:
-                fmt = self.book.bold_format(fmt)
-            if value is None or value is False or value == "":
-                self.sheet.write_blank(self.row, col, None, fmt)
-            elif isinstance(value, date):
-                self.sheet.write_datetime(self.row, col, value, fmt)
+                fmt = book.bold_format(fmt)
+            kind = type(value)
+            if kind is str:
+                if value:
+                    # always as a string: never let a text starting with "=" become a formula
+                    sheet.write_string(row, col, value, fmt)
+                elif fmt is not book.plain:
+                    sheet.write_blank(row, col, None, fmt)
+            elif kind is float or kind is int:
+                sheet.write_number(row, col, value, fmt)
+            elif value is None or value is False:
+                if fmt is not book.plain:
+                    sheet.write_blank(row, col, None, fmt)
+            elif kind is date:
+                sheet.write_number(row, col, book.date_serial(value), fmt)
             elif isinstance(value, bool):
-                self.sheet.write_boolean(self.row, col, value, fmt)
+                sheet.write_boolean(row, col, value, fmt)
             elif isinstance(value, (int, float)):
-                self.sheet.write_number(self.row, col, value, fmt)
+                sheet.write_number(row, col, value, fmt)
+            elif isinstance(value, date):
+                sheet.write_datetime(row, col, value, fmt)
             else:
-                # always as a string: never let a text starting with "=" become a formula
-                self.sheet.write_string(self.row, col, str(value), fmt)
+                sheet.write_string(row, col, str(value), fmt)
 
     def close(self):
         if self.row:
@@ -92,7 +110,20 @@ class XlsxBook:
             "percent": {"num_format": "0.0%"},
         }
         self.formats = {key: add(spec) for key, spec in self.spec.items()}
+        # the format of plain text cells: an empty one is not written
+        self.plain = self.formats["text"]
         self._bold = {}
+        self._serials = {}
+
+    def date_serial(self, value):
+        """The spreadsheet serial of a date (what ``write_datetime`` stores),
+        computed once per distinct date."""
+        serial = self._serials.get(value)
+        if serial is None:
+            serial = self._serials[value] = xlsxwriter.utility.datetime_to_excel_datetime(
+                value, self.workbook.date_1904, self.workbook.remove_timezone
+            )
+        return serial
 
     def bold_format(self, fmt):
         key = id(fmt)

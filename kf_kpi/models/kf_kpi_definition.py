@@ -20,6 +20,23 @@ DIRECTIONS = [
 ]
 
 
+def kpi_score(target, weight, direction, actual, has_data):
+    """(met, score) of an actual figure against a KPI's target. A met KPI
+    scores its full weight; a missed one the share of the target it reached;
+    a month without data scores nothing and is not counted."""
+    if not has_data:
+        return False, 0.0
+    cmp = float_compare(actual, target, precision_digits=2)
+    met = cmp >= 0 if direction == "ge" else cmp <= 0
+    if met:
+        return True, weight
+    if direction == "ge":
+        ratio = actual / target if target else 1.0
+    else:
+        ratio = target / actual if actual else 1.0
+    return False, round(weight * max(min(ratio, 1.0), 0.0), 2)
+
+
 class KfKpiDefinition(models.Model):
     """A KPI of the catalogue: what is measured, its target and the
     registered computation (a key of kf.kpi.sheet's computation registry,
@@ -104,17 +121,39 @@ class KfKpiDefinition(models.Model):
         KPI scores its full weight; a missed one the share of the target it
         reached; a month without data scores nothing and is not counted."""
         self.ensure_one()
-        if not has_data:
-            return False, 0.0
-        cmp = float_compare(actual, self.target, precision_digits=2)
-        met = cmp >= 0 if self.direction == "ge" else cmp <= 0
-        if met:
-            return True, self.weight
-        if self.direction == "ge":
-            ratio = actual / self.target if self.target else 1.0
-        else:
-            ratio = self.target / actual if actual else 1.0
-        return False, round(self.weight * max(min(ratio, 1.0), 0.0), 2)
+        return kpi_score(self.target, self.weight, self.direction, actual, has_data)
+
+    def _kf_lines_vals(self, figures):
+        """``_kf_line_vals`` of this KPI for many sheets at once, the KPI's
+        fields read once: ``figures`` is a list of ``(sheet id, numerator,
+        denominator, actual, has_data)``."""
+        self.ensure_one()
+        target, weight, direction = self.target, self.weight, self.direction
+        base = {
+            "definition_id": self.id,
+            "sequence": self.sequence,
+            "family": self.family,
+            "unit": self.unit,
+            "direction": direction,
+            "target": target,
+            "weight": weight,
+        }
+        vals_list = []
+        for sheet_id, numerator, denominator, actual, has_data in figures:
+            met, score = kpi_score(target, weight, direction, actual, has_data)
+            vals_list.append(
+                dict(
+                    base,
+                    sheet_id=sheet_id,
+                    numerator=numerator,
+                    denominator=denominator,
+                    actual=round(actual, 2),
+                    has_data=has_data,
+                    met=met,
+                    score=score,
+                )
+            )
+        return vals_list
 
     def _kf_line_vals(self, sheet, numerator, denominator, actual, has_data):
         self.ensure_one()

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
@@ -19,6 +23,9 @@ class KfKpiSatisfactionReport(models.Model):
 
     date = fields.Date(readonly=True)
     month = fields.Date(readonly=True)
+    # the response's UTC timestamp: a month filter bounds it first, so that
+    # the indexes below serve it, before the time zone gives the local day
+    recorded_at = fields.Datetime(string="Recorded On", readonly=True)
     source = fields.Selection(
         [("visit", "Return visit"), ("survey", "Survey")],
         readonly=True,
@@ -45,12 +52,13 @@ class KfKpiSatisfactionReport(models.Model):
         survey_date = self._local_date_sql(SQL("COALESCE(ui.end_datetime, ui.write_date)"), SQL("tp.tz"))
         return SQL(
             """
-            SELECT r.id, r.date, date_trunc('month', r.date)::date AS month, r.source,
+            SELECT r.id, r.date, date_trunc('month', r.date)::date AS month, r.recorded_at, r.source,
                    r.partner_id, r.user_id, r.company_id, r.visit_id, r.ticket_id,
                    r.score, r.score / 5.0 * 100.0 AS score_pct, 1 AS response_count
               FROM (
                     SELECT v.id * 2 AS id,
                            %(visit_date)s AS date,
+                           COALESCE(v.date_done, v.write_date) AS recorded_at,
                            'visit' AS source,
                            v.commercial_partner_id AS partner_id,
                            COALESCE(v.user_id, vcp.kf_specialist_id) AS user_id,
@@ -66,6 +74,7 @@ class KfKpiSatisfactionReport(models.Model):
                  UNION ALL
                     SELECT t.id * 2 + 1 AS id,
                            %(survey_date)s AS date,
+                           COALESCE(ui.end_datetime, ui.write_date) AS recorded_at,
                            'survey' AS source,
                            t.commercial_partner_id AS partner_id,
                            COALESCE(t.user_id, tcp.kf_specialist_id) AS user_id,
@@ -95,8 +104,18 @@ class KfKpiSatisfactionReport(models.Model):
         )
 
     def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
+        cr = self.env.cr
+        # the responses' timestamps, for the month filter of responses_domain
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS kf_visit_kf_response_recorded_at_index
+               ON kf_visit ((COALESCE(date_done, write_date))) WHERE state = 'done' AND score > 0"""
+        )
+        cr.execute(
+            """CREATE INDEX IF NOT EXISTS survey_user_input_kf_response_recorded_at_index
+               ON survey_user_input ((COALESCE(end_datetime, write_date))) WHERE state = 'done'"""
+        )
+        tools.drop_view_if_exists(cr, self._table)
+        cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
 
     @api.model
     def responses_domain(self, month, company=None):
@@ -107,8 +126,15 @@ class KfKpiSatisfactionReport(models.Model):
         satisfaction survey of an active ticket (the average of its scored
         single-choice answers). It is dated on the local day, in the time zone of
         the specialist it counts for: the visit's or ticket's responsible, else
-        the customer's specialist."""
-        domain = [("month", "=", month)]
+        the customer's specialist. The UTC timestamp is bounded first (a
+        local day is at most 14 hours away from UTC): it reads the month's
+        rows by index, not the whole history."""
+        month = fields.Date.to_date(month)
+        domain = [
+            ("recorded_at", ">=", month - timedelta(days=1)),
+            ("recorded_at", "<", month + relativedelta(months=1, days=1)),
+            ("month", "=", month),
+        ]
         if company:
             domain.append(("company_id", "=", company.id))
         return domain

@@ -535,21 +535,93 @@ class KfKpiSheet(models.Model):
         drafts = Sheet.browse([s.id for s in by_key.values() if s.state == "draft"])
         if not drafts:
             return Sheet.browse([s.id for s in by_key.values()])
-        drafts.line_ids.unlink()
+        self.env["kf.kpi.sheet.line"].sudo()._kf_delete_of(drafts)
         definitions = self.env["kf.kpi.definition"].sudo().search([("company_id", "in", [False, company.id])])
         line_vals = []
+        sheet_keys = [(sheet.id, sheet.scope, sheet.user_id.id) for sheet in drafts]
         for definition in definitions:
             result = getattr(self, f"_kpi_{definition.method}")(period, definition.method_param)
-            for sheet in drafts:
-                if sheet.scope == "department" and definition.applies_to == "employee":
-                    continue
-                if sheet.scope == "employee" and definition.applies_to == "department":
-                    continue
-                num, den, actual, has_data = result.figures(None if sheet.scope == "department" else sheet.user_id.id)
-                line_vals.append(definition._kf_line_vals(sheet, num, den, actual, has_data))
-        self.env["kf.kpi.sheet.line"].sudo().with_context(kf_kpi_computing=True).create(line_vals)
-        drafts.with_context(tracking_disable=True).write({"date_computed": fields.Datetime.now()})
+            applies_to = definition.applies_to
+            line_vals += definition._kf_lines_vals(
+                [
+                    (sheet_id, *result.figures(None if scope == "department" else user_id))
+                    for sheet_id, scope, user_id in sheet_keys
+                    if not (scope == "department" and applies_to == "employee")
+                    and not (scope == "employee" and applies_to == "department")
+                ]
+            )
+        self._kf_save_lines(drafts, line_vals)
         return Sheet.browse([s.id for s in by_key.values()])
+
+    def _kf_save_lines(self, drafts, line_vals):
+        """Save the computed lines of the draft sheets ``drafts`` and each
+        sheet's totals, in a few queries whatever the number of employees:
+        the lines get their stored copies of the sheet and their status in
+        their values and are inserted in one statement
+        (``kf.kpi.sheet.line._kf_insert``), the totals are computed from the
+        same values and written in one statement."""
+        Line = self.env["kf.kpi.sheet.line"].sudo().with_context(kf_kpi_computing=True)
+        sheet_values = {
+            sheet.id: {
+                "user_id": sheet.user_id.id,
+                "date_from": sheet.date_from,
+                "month": sheet.month,
+                "scope": sheet.scope,
+                "company_id": sheet.company_id.id,
+            }
+            for sheet in drafts
+        }
+        definitions = self.env["kf.kpi.definition"].sudo().browse({vals["definition_id"] for vals in line_vals})
+        codes = {definition.id: definition.code for definition in definitions}
+        totals = {sheet.id: [0.0, 0.0, 0, 0] for sheet in drafts}  # score, weight, met, measured
+        for vals in line_vals:
+            vals.update(sheet_values[vals["sheet_id"]], code=codes[vals["definition_id"]])
+            vals.update(Line._kf_status_vals(vals["has_data"], vals["met"]))
+            if vals["has_data"]:
+                total = totals[vals["sheet_id"]]
+                total[0] += vals["score"]
+                total[1] += vals["weight"]
+                total[2] += 1 if vals["met"] else 0
+                total[3] += 1
+        Line._kf_insert(drafts, line_vals)
+        drafts._kf_write_totals(
+            {
+                sheet_id: (score / weight * 100.0 if weight else 0.0, met, measured)
+                for sheet_id, (score, weight, met, measured) in totals.items()
+            }
+        )
+
+    def _kf_write_totals(self, totals):
+        """Write ``{sheet id: (total_score, met_count, line_count)}`` and the
+        computation time on the draft sheets ``self`` in one statement (the
+        same values ``_compute_totals`` gives from their lines; none of these
+        fields is tracked)."""
+        self.flush_recordset()
+        fields_ = [self._fields[fname] for fname in ("total_score", "met_count", "line_count")]
+        ids = list(totals)
+        columns = [
+            [field.convert_to_column(totals[sheet_id][index], self) for sheet_id in ids]
+            for index, field in enumerate(fields_)
+        ]
+        self.env.cr.execute(
+            SQL(
+                """UPDATE kf_kpi_sheet s
+                      SET total_score = x.total_score, met_count = x.met_count, line_count = x.line_count,
+                          date_computed = %(now)s, write_date = %(now)s, write_uid = %(uid)s
+                     FROM unnest(%(ids)s::int[], %(scores)s::float8[], %(met)s::int[], %(measured)s::int[])
+                       AS x(id, total_score, met_count, line_count)
+                    WHERE s.id = x.id""",
+                now=self.env.cr.now(),
+                uid=self.env.uid,
+                ids=ids,
+                scores=columns[0],
+                met=columns[1],
+                measured=columns[2],
+            )
+        )
+        self.browse(ids).invalidate_recordset(
+            ["total_score", "met_count", "line_count", "date_computed", "write_date", "write_uid"]
+        )
 
     @api.model
     def _kf_computed_meanwhile(self, existing, to_create):

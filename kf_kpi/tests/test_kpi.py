@@ -476,6 +476,52 @@ class TestKpiAppraisal(TransactionCase):
         # the batched line writes may add a few
         self.assertLess(big, small + 40, f"{small} queries for 3 employees, {big} for 13")
 
+    def _first_run_queries(self, month):
+        """Queries of a first computation of ``month`` (its sheets created)."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        sheets = self.Sheet.compute_month(month, self.company)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before, sheets
+
+    def test_month_end_first_run_queries_do_not_grow_with_employees(self):
+        with freeze_time("2025-06-02 06:00:00"):
+            small, sheets = self._first_run_queries(date(2025, 4, 1))
+            employees = len(sheets.filtered("user_id"))
+            self.env["res.users"].create(
+                [
+                    {
+                        "name": f"Extra {i}",
+                        "login": f"kpi_first_extra_{i}",
+                        "company_id": self.company.id,
+                        "company_ids": [Command.set([self.company.id])],
+                        "groups_id": [Command.link(self.env.ref("kf_customer_service.group_kf_specialist").id)],
+                    }
+                    for i in range(20)
+                ]
+            )
+            big, sheets = self._first_run_queries(date(2025, 5, 1))
+        # precondition: the second month really appraises 20 more employees
+        self.assertEqual(len(sheets.filtered("user_id")), employees + 20)
+        lines = sheets.line_ids
+        self.assertTrue(lines)
+        self.assertEqual(lines.mapped("month"), ["2025-05"] * len(lines))
+        self.assertEqual(set(lines.mapped("company_id")), {self.company})
+        for sheet in sheets:
+            self.assertEqual(sheet.line_ids.user_id, sheet.user_id)
+            measured = sheet.line_ids.filtered("has_data")
+            weight = sum(measured.mapped("weight"))
+            self.assertAlmostEqual(
+                sheet.total_score, round(sum(measured.mapped("score")) / weight * 100.0, 1) if weight else 0.0
+            )
+            self.assertEqual(sheet.line_count, len(measured))
+            self.assertEqual(sheet.met_count, len(measured.filtered("met")))
+        for line in lines:
+            self.assertEqual(line.code, line.definition_id.code)
+            self.assertEqual(line.status, "none" if not line.has_data else ("met" if line.met else "missed"))
+        self.assertEqual(big, small, f"{small} queries for {employees} employees, {big} for {employees + 20}")
+
     def test_security_specialist_sees_own_and_department_sheets(self):
         self._compute()
         visible = self.Sheet.with_user(self.spec_b).search([("company_id", "=", self.company.id)])
