@@ -48,7 +48,7 @@ class KfDispatchOrder(models.Model):
     """Repair quote, rework detection and service feedback forms of a work
     order."""
 
-    _inherit = "kf.dispatch.order"
+    _inherit = "kf.dispatch.order"  # pylint: disable=consider-merging-classes-inherited
 
     kf_fault_category = fields.Selection(FAULT_CATEGORIES, string="Fault Category", tracking=True)
     kf_fault_cause = fields.Text(string="Fault Cause", groups="base.group_user")
