@@ -4,9 +4,16 @@ from odoo import api, fields, models
 class KfDispatchOrder(models.Model):
     _inherit = "kf.dispatch.order"
 
-    kf_part_ids = fields.One2many("kf.dispatch.order.part", "order_id", string="Consumed Parts", readonly=True)
-    kf_spare_loan_ids = fields.One2many("kf.spare.loan", "order_id", string="Spare-Part Loans")
-    kf_spare_loan_count = fields.Integer(compute="_compute_kf_spare_loan_count", string="Spare-Part Loans Count")
+    # staff-only: portal customers read their work orders, not the parts ledger
+    kf_part_ids = fields.One2many(
+        "kf.dispatch.order.part", "order_id", string="Consumed Parts", readonly=True, groups="base.group_user"
+    )
+    kf_spare_loan_ids = fields.One2many(
+        "kf.spare.loan", "order_id", string="Spare-Part Loans", groups="base.group_user"
+    )
+    kf_spare_loan_count = fields.Integer(
+        compute="_compute_kf_spare_loan_count", string="Spare-Part Loans Count", groups="base.group_user"
+    )
 
     @api.depends("kf_spare_loan_ids")
     def _compute_kf_spare_loan_count(self):
