@@ -66,7 +66,7 @@ class TestHardeningConcurrency(BaseCase):
                 env.invalidate_all()
                 clerk.active = False
                 env.flush_all()
-                partners.active = False
+                partners.with_context(active_test=True).active = False
                 company.active = False
 
     def _race(self, work):
