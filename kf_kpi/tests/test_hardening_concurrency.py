@@ -68,7 +68,7 @@ class TestHardeningConcurrency(BaseCase):
                     try:
                         with cr.savepoint():
                             records.active = False
-                    except Exception:  # noqa: BLE001 — best effort, logged
+                    except Exception:  # best effort, logged
                         _logger.warning("concurrency fixture %s left active", records)
                     env.invalidate_all()
 
