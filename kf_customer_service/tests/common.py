@@ -140,3 +140,48 @@ class KfCommon(TransactionCase):
         if amount is not None and len(invoices) == 1:
             wizard.payment_difference_handling = "open"
         return wizard._create_payments()
+
+
+def run_concurrently(testcase, works, snapshot_model):
+    """Run each ``work(env)`` of ``works`` in its own committed transaction,
+    all at once (a barrier after each has taken its snapshot by reading
+    ``snapshot_model``); return the exceptions they raised. For tests that
+    are not in a rolled-back transaction (``BaseCase``)."""
+    # imported here: only these race tests need threads and transactions
+    import logging  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+    from odoo.api import Transaction  # noqa: PLC0415
+
+    logger = logging.getLogger(__name__)
+    registry = testcase.registry
+    barrier = threading.Barrier(len(works), timeout=30)
+    errors = []
+
+    def run(work):
+        try:
+            with registry.cursor() as cr:
+                # the test runner holds the registry lock: give the
+                # transaction its registry rather than let the environment
+                # look it up
+                cr.transaction = Transaction(registry)
+                # notification e-mails stay queued (sending them after the
+                # commit would need the locked registry too)
+                env = api.Environment(cr, SUPERUSER_ID, {"mail_notify_force_send": False})
+                env[snapshot_model].search_count([])
+                barrier.wait()
+                work(env)
+        except Exception as exc:  # the caller's assertions report it
+            logger.info("concurrent run failed: %s", exc)
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=run, args=(work,), name=f"kf-race-{i}", daemon=True) for i, work in enumerate(works)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    testcase.assertFalse(any(thread.is_alive() for thread in threads), "every concurrent run finished")
+    return errors

@@ -1,16 +1,14 @@
 import logging
-import threading
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.api import Transaction
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 
-from .common import setup_test_accounting
+from .common import run_concurrently, setup_test_accounting
 
 _logger = logging.getLogger(__name__)
 
@@ -62,30 +60,7 @@ class TestHardeningCollectionsConcurrency(BaseCase):
     def _race(self, *works):
         """Run each ``work(env)`` in its own transaction at once; return
         their errors."""
-        barrier = threading.Barrier(len(works), timeout=30)
-        errors = []
-
-        def run(work):
-            try:
-                with self.registry.cursor() as cr:
-                    cr.transaction = Transaction(self.registry)
-                    env = api.Environment(cr, SUPERUSER_ID, {"mail_notify_force_send": False})
-                    env["kf.contract.payment.line"].search_count([])
-                    barrier.wait()
-                    work(env)
-            except Exception as exc:  # the assertions report it
-                _logger.info("concurrent run failed: %s", exc)
-                errors.append(exc)
-
-        threads = [
-            threading.Thread(target=run, args=(w,), name=f"kf-inv-race-{i}", daemon=True) for i, w in enumerate(works)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        self.assertFalse(any(thread.is_alive() for thread in threads), "every run finished")
-        return errors
+        return run_concurrently(self, works, "kf.contract.payment.line")
 
     def _invoices_per_line(self):
         with self.registry.cursor() as cr:

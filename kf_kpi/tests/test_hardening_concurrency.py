@@ -1,12 +1,12 @@
 import logging
-import threading
 from datetime import date
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.api import Transaction
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.kf_customer_service.tests.common import run_concurrently
 
 _logger = logging.getLogger(__name__)
 
@@ -77,34 +77,7 @@ class TestHardeningConcurrency(BaseCase):
 
     def _race(self, work):
         """Run ``work(env)`` in two transactions at once; return their errors."""
-        barrier = threading.Barrier(2, timeout=30)
-        errors = []
-
-        def run():
-            try:
-                with self.registry.cursor() as cr:
-                    # the test runner holds the registry lock: give the
-                    # transaction its registry rather than let the
-                    # environment look it up
-                    cr.transaction = Transaction(self.registry)
-                    # notification e-mails stay queued (sending them after the
-                    # commit would need the locked registry too)
-                    env = api.Environment(cr, SUPERUSER_ID, {"mail_notify_force_send": False})
-                    # take the transaction's snapshot before the other one commits
-                    env["kf.kpi.sheet"].search_count([])
-                    barrier.wait()
-                    work(env)
-            except Exception as exc:  # the assertion reports it
-                _logger.info("concurrent run failed: %s", exc)
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, name=f"kf-race-{i}", daemon=True) for i in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        self.assertFalse(any(thread.is_alive() for thread in threads), "both runs finished")
-        return errors
+        return run_concurrently(self, [work, work], "kf.kpi.sheet")
 
     def _env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, {})
