@@ -16,7 +16,7 @@ import polib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-ADDONS = ["kf_customer_service", "kf_dispatch", "kf_kpi", "kf_spare_parts"]
+ADDONS = ["kf_customer_service", "kf_dispatch", "kf_kpi", "kf_spare_parts", "kf_performance_pay"]
 PRESENT = [a for a in ADDONS if (ROOT / a / "__manifest__.py").exists()]
 # Which addon may depend on which (kf_customer_service knows nothing of the others).
 ALLOWED_KF_DEPENDS = {
@@ -24,6 +24,7 @@ ALLOWED_KF_DEPENDS = {
     "kf_dispatch": {"kf_customer_service"},
     "kf_kpi": {"kf_customer_service", "kf_dispatch"},
     "kf_spare_parts": {"kf_customer_service", "kf_dispatch"},
+    "kf_performance_pay": {"kf_customer_service", "kf_dispatch", "kf_kpi"},
 }
 
 
