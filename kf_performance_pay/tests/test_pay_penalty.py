@@ -8,6 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.kf_performance_pay.models.kf_pay_statement import KfPayPeriod
+
 from .common import KfPayCommon
 
 
@@ -195,6 +197,25 @@ class TestPayPenalty(KfPayCommon):
         lines = self._lines(self._compute(self.month(2026, 3))[self.specialist], "penalty")
         self.assertTrue(any("第2次" in name for name in lines.mapped("name")), lines.mapped("name"))
 
+    def test_statement_source_queries_do_not_grow_with_employees(self):
+        period_month = self.month(2026, 3)
+
+        def count_queries():
+            self.env.invalidate_all()
+            period = KfPayPeriod(self.env, period_month, self.company)
+            before = self.cr.sql_log_count
+            items = self.Statement.sudo()._kf_pay_items_penalty(period)
+            return self.cr.sql_log_count - before, len(items)
+
+        self._confirmed(self.t_complaint, date(2026, 3, 2))
+        self._confirmed(self.t_complaint, date(2026, 3, 3))
+        few, n_few = count_queries()
+        for user in (self.clerk, self.specialist2, self.executor):
+            self._confirmed(self.t_complaint, date(2026, 3, 4), user=user)
+        many, n_many = count_queries()
+        self.assertEqual((n_few, n_many), (2, 5))
+        self.assertEqual(many, few, "one set of queries for the whole company")
+
     def test_multi_company(self):
         company2 = self.env["res.company"].create({"name": "KF Penalty Company 2"})
         other = new_test_user(
@@ -246,6 +267,7 @@ class TestPayPenalty(KfPayCommon):
             first = self.Penalty._cron_propose_penalties()
             second = self.Penalty._cron_propose_penalties()
         self.assertFalse(second, "a second run proposes nothing new")
+        first = first.filtered(lambda p: p.company_id == self.company)
         missing = first.filtered(lambda p: p.res_model == "kf.service.feedback")
         self.assertEqual(missing.res_id, form.id)
         self.assertEqual(missing.type_id.auto_source, "feedback_missing")
