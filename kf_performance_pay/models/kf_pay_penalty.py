@@ -15,6 +15,7 @@ class KfPayPenalty(models.Model):
     _description = "Penalty"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
+    _check_company_auto = True
 
     # written by the server only (the workflow and the confirmation)
     SYSTEM_FIELDS = {
@@ -31,12 +32,14 @@ class KfPayPenalty(models.Model):
     }
 
     name = fields.Char(readonly=True, copy=False, default="/")
-    user_id = fields.Many2one("res.users", "Employee", required=True, index=True, tracking=True)
+    user_id = fields.Many2one("res.users", "Employee", required=True, index=True, tracking=True, check_company=True)
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company, tracking=True
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    type_id = fields.Many2one("kf.pay.penalty.type", "Penalty Type", required=True, index=True, tracking=True)
+    type_id = fields.Many2one(
+        "kf.pay.penalty.type", "Penalty Type", required=True, index=True, tracking=True, check_company=True
+    )
     date = fields.Date(required=True, default=fields.Date.context_today, index=True, tracking=True)
     description = fields.Text()
     evidence_attachment_ids = fields.Many2many(

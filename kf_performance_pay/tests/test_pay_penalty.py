@@ -12,6 +12,8 @@ from odoo.addons.kf_performance_pay.models.kf_pay_statement import KfPayPeriod
 
 from .common import KfPayCommon
 
+PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
 
 @tagged("post_install", "-at_install")
 class TestPayPenalty(KfPayCommon):
@@ -233,6 +235,9 @@ class TestPayPenalty(KfPayCommon):
             penalty.with_user(other).with_company(company2).action_cancel("Not yours")
         # the clerk sees none of the specialist's penalties
         self.assertFalse(self.Penalty.with_user(self.clerk).search([("id", "=", penalty.id)]))
+        # a penalty of this company for an employee of another one is refused
+        with self.assertRaises(UserError):
+            self._penalty(self.t_complaint, date(2026, 3, 2), user=other)
         # another company's statement does not deduct it
         statements = self._compute(self.month(2026, 3), company=company2)
         self.assertFalse(any(self._lines(s, "penalty") for s in statements.values()))
@@ -299,3 +304,39 @@ class TestPayPenalty(KfPayCommon):
                     "res_id": problem.id,
                 }
             )
+
+    def test_late_callback_proposed_for_the_clerk(self):
+        form = (
+            self.env["kf.service.feedback"]
+            .with_user(self.executor)
+            .create(
+                {
+                    "order_id": self._create_order().id,
+                    "service_type": "repair",
+                    "date_arrival": datetime(2026, 3, 13, 9, 0),
+                    "date_leave": datetime(2026, 3, 13, 11, 0),
+                    "work_done": "Loop card replaced",
+                    "result": "Fault cleared",
+                }
+            )
+        )
+        with freeze_time("2026-03-13 12:00:00"):
+            form.with_user(self.executor).kf_sign("Zhang Wei", PNG_B64)
+        with freeze_time("2026-03-16 02:00:00"):
+            form.with_user(self.manager).action_review()
+        with freeze_time("2026-03-17 05:00:00"):
+            callback = (
+                self.env["kf.service.callback"]
+                .with_user(self.clerk)
+                .create({"feedback_id": form.id, "outcome": "confirmed"})
+            )
+        self.assertTrue(callback.is_late)
+        with freeze_time("2026-03-18 20:00:00"):
+            proposed = self.Penalty._cron_propose_penalties()
+        penalty = proposed.filtered(lambda p: p.res_model == "kf.service.callback")
+        self.assertEqual((penalty.res_id, penalty.user_id), (callback.id, self.clerk))
+        self.assertEqual(penalty.type_id, self.env.ref("kf_performance_pay.kf_pay_penalty_type_callback_late"))
+        self.assertEqual(penalty.date, date(2026, 3, 17))
+        self.assertFalse(
+            proposed.filtered(lambda p: p.res_model == "kf.service.feedback"), "the form was signed on time"
+        )
