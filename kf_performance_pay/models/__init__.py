@@ -3,3 +3,7 @@ from . import kf_pay_statement
 from . import kf_pay_statement_line
 from . import kf_pay_leaver
 from . import res_company
+from . import kf_pay_penalty_type
+from . import kf_pay_penalty_step
+from . import kf_pay_penalty
+from . import kf_pay_penalty_source
