@@ -20,5 +20,8 @@
         "views/kf_pay_statement_views.xml",
         "views/kf_pay_statement_line_views.xml",
         "views/kf_pay_leaver_views.xml",
+        "data/kf_pay_commissioning_data.xml",
+        "views/kf_dispatch_order_views.xml",
+        "views/kf_pay_commissioning_views.xml",
     ],
 }

@@ -3,3 +3,8 @@ from . import kf_pay_statement
 from . import kf_pay_statement_line
 from . import kf_pay_leaver
 from . import res_company
+from . import project_project
+from . import kf_equipment_category
+from . import kf_dispatch_order
+from . import kf_service_callback
+from . import kf_pay_commissioning

@@ -10,3 +10,11 @@ class ResCompany(models.Model):
         groups="base.group_user",
         help="Last computation of the company's pay statements (each run stamps it).",
     )
+
+    kf_pay_clerk_id = fields.Many2one(
+        "res.users",
+        "Commissioning Clerk",
+        groups="base.group_user",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="The clerk paid a share of the specialists' commissioning fees each month; empty = no share taken.",
+    )
