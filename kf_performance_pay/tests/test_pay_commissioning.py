@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.kf_performance_pay.models.kf_pay_statement import KfPayPeriod
@@ -109,6 +109,12 @@ class TestPayCommissioning(KfPayCommon):
         self.assertFalse(self._lines(statements[spec], "volume_deduction"))
         self.assertFalse(self._lines(statements[self.manager], "volume_deduction"), "managers are not counted")
         self.assertEqual(orders[0].kf_pay_status, "settled")
+
+    def test_clerk_of_another_company_refused(self):
+        other = self.env["res.company"].create({"name": "Other KF Company"})
+        self.assertNotIn(other, self.clerk.company_ids)
+        with self.assertRaises(ValidationError):
+            other.kf_pay_clerk_id = self.clerk
 
     def test_low_volume_multiplier_and_department_without_work(self):
         order = self._order(self.specialist2, 390, date(2026, 4, 1), date(2026, 4, 3))
