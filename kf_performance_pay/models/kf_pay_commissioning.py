@@ -287,16 +287,32 @@ class KfPayStatement(models.Model):
     def _kf_pay_post_items(self, period, items):
         """The clerk's share: a percentage of each specialist's commissioning
         items of the statement is deducted from them (one line per
-        specialist) and paid to the company's commissioning clerk (one line)."""
+        specialist) and paid to the company's commissioning clerk (one line).
+        Fees of statements already reviewed this month are shared by the
+        month that pays them."""
         items = super()._kf_pay_post_items(period, items)
         clerk = period.company.sudo().kf_pay_clerk_id
         rule = period.rules.rule("clerk_percent", period.date_to)
         if not clerk or not rule or not rule.value:
             return items
+        # a statement of the month already reviewed keeps its lines: its
+        # fees are paid (and shared) by a later month
+        locked = {
+            statement.user_id.id
+            for statement in self.sudo().search(
+                [
+                    ("company_id", "=", period.company.id),
+                    ("date_from", "=", period.date_from),
+                    ("state", "!=", "draft"),
+                ]
+            )
+        }
+        if clerk.id in locked:
+            return items
         currency = period.company.currency_id
         fees = defaultdict(float)
         for item in items:
-            if item["category"] in FEE_CATEGORIES and item["user_id"] != clerk.id:
+            if item["category"] in FEE_CATEGORIES and item["user_id"] not in locked | {clerk.id}:
                 fees[item["user_id"]] += currency.round(item["amount"])
         month = f"{period.date_from:%Y-%m}"
         shares = []
