@@ -14,6 +14,11 @@ FEE_CATEGORIES = ("commissioning", "commissioning_final")
 ORDER_MODEL = "kf.dispatch.order"
 
 
+def _num(value):
+    """A rule figure or measure as written in a line's description."""
+    return f"{value:g}"
+
+
 class KfPayStatement(models.Model):
     _inherit = "kf.pay.statement"
 
@@ -160,10 +165,10 @@ class KfPayStatement(models.Model):
                 name=env._(
                     "Commissioning %(order)s: %(percent)s%% of %(points)s points x %(rate)s x volume %(volume)s%%",
                     order=order.name,
-                    percent=f"{advance_percent:g}",
+                    percent=_num(advance_percent),
                     points=order.kf_pay_points,
-                    rate=f"{rate.value:g}",
-                    volume=f"{volume_percent:g}",
+                    rate=_num(rate.value),
+                    volume=_num(volume_percent),
                 ),
                 amount=fee * advance_percent / 100.0,
                 source_key=f"comm80:{order.id}",
@@ -181,7 +186,7 @@ class KfPayStatement(models.Model):
                     name=env._(
                         "Commissioning %(order)s: balance %(percent)s%% (inspection accepted on %(date)s)",
                         order=order.name,
-                        percent=f"{100.0 - advance_percent:g}",
+                        percent=_num(100.0 - advance_percent),
                         date=format_date(env, accepted),
                     ),
                     amount=fee - fee * advance_percent / 100.0,
@@ -205,6 +210,7 @@ class KfPayStatement(models.Model):
         total = sum(points for (month, _uid), points in volumes.items() if month == period.date_from)
         if total < limit_rule.value * len(specialists):
             return []
+        month = f"{period.date_from:%Y-%m}"
         items = []
         for user in specialists:
             points = volumes.get((period.date_from, user.id), 0.0)
@@ -216,9 +222,9 @@ class KfPayStatement(models.Model):
                     "category": "volume_deduction",
                     "name": user.kf_lang_env()._(
                         "Commissioning volume of %(month)s: %(points)s points, below %(limit)s",
-                        month=period.date_from.strftime("%Y-%m"),
-                        points=f"{points:g}",
-                        limit=f"{limit_rule.value:g}",
+                        month=month,
+                        points=_num(points),
+                        limit=_num(limit_rule.value),
                     ),
                     "amount": -deduction_rule.value,
                     "quantity": points,
@@ -226,7 +232,7 @@ class KfPayStatement(models.Model):
                     "rule_id": deduction_rule.id,
                     "res_model": "res.users",
                     "res_ids": [user.id],
-                    "source_key": f"lowvol:{user.id}:{period.date_from:%Y-%m}",
+                    "source_key": f"lowvol:{user.id}:{month}",
                     "date_due": period.date_to,
                 }
             )
@@ -330,7 +336,7 @@ class KfPayStatement(models.Model):
                     "category": "clerk_share",
                     "name": user.kf_lang_env()._(
                         "Clerk's share: %(percent)s%% of the commissioning fees of %(month)s",
-                        percent=f"{rule.value:g}",
+                        percent=_num(rule.value),
                         month=month,
                     ),
                     "amount": -share,
@@ -350,7 +356,7 @@ class KfPayStatement(models.Model):
                     "category": "clerk_share",
                     "name": clerk.kf_lang_env()._(
                         "Clerk's share: %(percent)s%% of the specialists' commissioning fees of %(month)s",
-                        percent=f"{rule.value:g}",
+                        percent=_num(rule.value),
                         month=month,
                     ),
                     "amount": total,
