@@ -23,5 +23,8 @@
         "data/kf_pay_penalty_data.xml",
         "data/kf_pay_penalty_cron.xml",
         "views/kf_pay_penalty_views.xml",
+        "data/kf_pay_commissioning_data.xml",
+        "views/kf_dispatch_order_views.xml",
+        "views/kf_pay_commissioning_views.xml",
     ],
 }

@@ -7,3 +7,8 @@ from . import kf_pay_penalty_type
 from . import kf_pay_penalty_step
 from . import kf_pay_penalty
 from . import kf_pay_penalty_source
+from . import project_project
+from . import kf_equipment_category
+from . import kf_dispatch_order
+from . import kf_service_callback
+from . import kf_pay_commissioning
