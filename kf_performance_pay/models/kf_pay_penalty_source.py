@@ -13,7 +13,7 @@ _logger = logging.getLogger(__name__)
 
 # the auto sources, in the order the scan proposes them: a form missing is
 # proposed before it can be signed late, and a form has one penalty at most
-PROPOSAL_SOURCES = ("feedback_missing", "feedback_late", "callback_late", "complaint")
+PROPOSAL_SOURCES = ("feedback_missing", "feedback_late", "callback_late", "complaint", "documents_late")
 
 
 class KfPayPenalty(models.Model):
@@ -77,8 +77,47 @@ class KfPayPenalty(models.Model):
         ]
 
     @api.model
+    def _penalty_documents_late_domain(self, now, date_from):
+        """Commissioning orders done since ``date_from`` whose three documents
+        did not all reach the clerk within the rule's days (default 3) of the
+        order's completion: a broad SQL pre-selection (UTC days), refined per
+        order in the company's time zone by ``_kf_documents_late``."""
+        days = self.env["kf.pay.rule"].kf_rule_set(self.env.company).value("document_days", now.date(), default=3)
+        late = SQL(
+            """(SELECT id FROM kf_dispatch_order
+                 WHERE kf_order_type = 'commissioning' AND date_done IS NOT NULL
+                   AND date_done + make_interval(days => %(days)s) < %(now)s
+                   AND (kf_doc_settlement_on IS NULL OR kf_doc_archive_on IS NULL OR kf_doc_survey_on IS NULL
+                        OR GREATEST(kf_doc_settlement_on, kf_doc_archive_on, kf_doc_survey_on)
+                           > date_done + make_interval(days => %(days)s)))""",
+            days=int(days),
+            now=now,
+        )
+        return [
+            ("kf_order_type", "=", "commissioning"),
+            ("state", "not in", ["draft", "cancelled"]),
+            ("date_done", ">=", datetime.combine(date_from, datetime.min.time())),
+            ("user_id", "!=", False),
+            ("id", "in", late),
+            ("id", "not in", self._penalty_not_proposed("kf.dispatch.order")),
+        ]
+
+    @api.model
     def _penalty_candidates(self, source, now, date_from, limit):
         """(records, [(record, company, local day, user), …]) for ``source``."""
+        if source == "documents_late":
+            orders = (
+                self.env["kf.dispatch.order"]
+                .sudo()
+                .search(self._penalty_documents_late_domain(now, date_from), order="date_done, id", limit=limit)
+            )
+            candidates = []
+            rule_sets = {}
+            for order in orders:
+                rules = rule_sets.setdefault(order.company_id, self.env["kf.pay.rule"].kf_rule_set(order.company_id))
+                if order._kf_documents_late(rules):
+                    candidates.append((order, order.company_id, order.date_done, order.user_id))
+            return orders, candidates
         if source in ("feedback_missing", "feedback_late"):
             model, domain = "kf.service.feedback", getattr(self, f"_penalty_{source}_domain")(now, date_from)
             records = self.env[model].sudo().search(domain, order="date_due, id", limit=limit)

@@ -7,6 +7,7 @@ AUTO_SOURCES = [
     ("feedback_missing", "Feedback form missing"),
     ("callback_late", "Call-back late"),
     ("complaint", "Confirmed complaint"),
+    ("documents_late", "Commissioning documents handed in late"),
 ]
 
 

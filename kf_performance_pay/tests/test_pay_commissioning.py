@@ -287,3 +287,21 @@ class TestPayCommissioning(KfPayCommon):
         many, items = count_queries(self.specialist2 | extra)
         self.assertEqual(len([i for i in items if i["category"] == "commissioning"]), 6)
         self.assertLessEqual(many, few)
+
+    def test_late_documents_proposed_once(self):
+        """Documents handed in late: the fee is not settled and a 20 penalty
+        is proposed to the executor, once, for the manager to confirm."""
+        on_time = self._order(self.specialist, 390, date(2026, 3, 2), date(2026, 3, 10), docs_days=1)
+        late = self._order(self.specialist, 510, date(2026, 3, 2), date(2026, 3, 10), docs_days=5)
+        missing = self._order(self.specialist2, 400, date(2026, 3, 2), date(2026, 3, 10), docs_days=None)
+        Penalty = self.env["kf.pay.penalty"]
+        with freeze_time("2026-03-20 12:00:00"):
+            first = Penalty._cron_propose_penalties()
+            again = Penalty._cron_propose_penalties()
+        proposed = first.filtered(lambda p: p.res_model == "kf.dispatch.order")
+        self.assertEqual(sorted(proposed.mapped("res_id")), sorted((late | missing).ids))
+        self.assertNotIn(on_time.id, proposed.mapped("res_id"))
+        self.assertEqual(proposed.type_id, self.env.ref("kf_performance_pay.kf_pay_penalty_type_late_documents"))
+        self.assertEqual(set(proposed.mapped("state")), {"proposed"})
+        self.assertFalse(again.filtered(lambda p: p.res_model == "kf.dispatch.order"), "proposed once")
+        self.assertEqual(late.kf_pay_status, "late_documents")
