@@ -20,5 +20,7 @@
         "views/kf_pay_statement_views.xml",
         "views/kf_pay_statement_line_views.xml",
         "views/kf_pay_leaver_views.xml",
+        "views/kf_service_contract_views.xml",
+        "views/kf_product_defect_report_views.xml",
     ],
 }

@@ -3,3 +3,8 @@ from . import kf_pay_statement
 from . import kf_pay_statement_line
 from . import kf_pay_leaver
 from . import res_company
+from . import kf_service_contract
+from . import kf_product_defect_report
+from . import kf_pay_maintenance
+from . import kf_pay_repair
+from . import kf_pay_bonus
