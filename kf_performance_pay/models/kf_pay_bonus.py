@@ -8,7 +8,7 @@ from .kf_pay_maintenance import SIGNED_STATES
 
 
 class KfPayStatement(models.Model):
-    _inherit = "kf.pay.statement"
+    _inherit = "kf.pay.statement"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _kf_pay_sources(self):

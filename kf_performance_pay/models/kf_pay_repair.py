@@ -4,7 +4,7 @@ from odoo import api, models
 
 
 class KfPayStatement(models.Model):
-    _inherit = "kf.pay.statement"
+    _inherit = "kf.pay.statement"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _kf_pay_sources(self):

@@ -32,7 +32,7 @@ class KfProductDefectReport(models.Model):
     )
     date = fields.Date(string="Reported On", required=True, default=fields.Date.context_today, tracking=True)
     equipment_id = fields.Many2one("kf.equipment", check_company=True)
-    product_id = fields.Many2one("product.product", string="Product")
+    product_id = fields.Many2one("product.product")
     description = fields.Html(required=True)
     attachment_ids = fields.Many2many("ir.attachment", string="Evidence")
     state = fields.Selection(

@@ -6,6 +6,7 @@ from odoo.tests import freeze_time, new_test_user, tagged
 
 from odoo.addons.kf_customer_service.tests.common import setup_test_accounting
 
+from ..models.kf_pay_statement import KfPayPeriod
 from .common import KfPayCommon
 
 
@@ -72,8 +73,6 @@ class TestPayRepairBonus(KfPayCommon):
 
     def test_sources_query_count_does_not_grow_with_employees(self):
         """Each source is a fixed number of grouped queries for the company."""
-        from odoo.addons.kf_performance_pay.models.kf_pay_statement import KfPayPeriod  # noqa: PLC0415
-
         Statement = self.env["kf.pay.statement"].sudo()
         sources = [
             "_kf_pay_items_maintenance",
