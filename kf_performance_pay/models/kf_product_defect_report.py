@@ -58,11 +58,7 @@ class KfProductDefectReport(models.Model):
                 if refused and not (refused == {"user_id"} and vals["user_id"] == self.env.uid):
                     raise AccessError(self.env._("A product defect report is filed by its reporter, as draft."))
         reports = super().create(vals_list)
-        for report in reports:
-            if report.attachment_ids:
-                report.attachment_ids.filtered(lambda a: not a.res_id).sudo().write(
-                    {"res_model": report._name, "res_id": report.id}
-                )
+        reports._kf_attach_evidence()
         return reports
 
     def write(self, vals):
@@ -73,7 +69,17 @@ class KfProductDefectReport(models.Model):
                 decided = self.filtered(lambda r: r.state != "draft")
                 if decided or "decision_note" in vals:
                     raise UserError(self.env._("A submitted product defect report is changed by a manager only."))
-        return super().write(vals)
+        res = super().write(vals)
+        if "attachment_ids" in vals:
+            self._kf_attach_evidence()
+        return res
+
+    def _kf_attach_evidence(self):
+        """Evidence uploaded in the form belongs to the report (its readers see it)."""
+        for report in self:
+            report.attachment_ids.filtered(lambda a: not a.res_id).sudo().write(
+                {"res_model": report._name, "res_id": report.id}
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_submitted(self):

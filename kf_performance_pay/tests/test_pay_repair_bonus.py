@@ -174,20 +174,21 @@ class TestPayRepairBonus(KfPayCommon):
     # ------------------------------------------------------------------ product-defect reports
     def test_defect_report_confirmed_by_a_manager_not_its_reporter(self):
         Report = self.env["kf.product.defect.report"].with_company(self.company)
-        report = Report.with_user(self.specialist).create(
+        report = Report.with_user(self.executor).create(
             {"name": "Detector loses its address", "description": "<p>After a power cut</p>"}
         )
-        # precondition: the specialist is the reporter the reward would pay
-        self.assertEqual(report.user_id, self.specialist)
-        report.with_user(self.specialist).action_submit()
+        # precondition: the plain employee is the reporter the reward would pay
+        self.assertEqual(report.user_id, self.executor)
+        self.assertFalse(self.executor.has_group("kf_customer_service.group_kf_clerk"))
+        report.with_user(self.executor).action_submit()
         with self.assertRaises(AccessError):
-            report.with_user(self.specialist).write({"state": "confirmed"})
+            report.with_user(self.executor).write({"state": "confirmed"})
         with self.assertRaises(AccessError):
-            report.with_user(self.specialist).action_confirm()
+            report.with_user(self.executor).action_confirm()
         with self.assertRaises(UserError):
-            report.with_user(self.specialist).write({"name": "Something else"})
+            report.with_user(self.executor).write({"name": "Something else"})
         self.assertFalse(
-            Report.with_user(self.specialist2).search([("id", "=", report.id)]), "another employee's report"
+            Report.with_user(self.specialist).search([("id", "=", report.id)]), "another employee's report"
         )
         own = Report.with_user(self.manager).create({"name": "Manager's own", "description": "<p>x</p>"})
         own.with_user(self.manager).action_submit()
@@ -196,7 +197,7 @@ class TestPayRepairBonus(KfPayCommon):
         with freeze_time("2026-04-10 03:00:00"):
             report.with_user(self.manager).action_confirm()
         self.assertEqual((report.state, report.confirmed_by_id), ("confirmed", self.manager))
-        line = self._lines(self._compute(self.month(2026, 4))[self.specialist], "reward")
+        line = self._lines(self._compute(self.month(2026, 4))[self.executor], "reward")
         self.assertEqual(line.amount, 50.0)
         self.assertEqual(line.date_due, date(2026, 4, 10))
         with self.assertRaises(UserError):
