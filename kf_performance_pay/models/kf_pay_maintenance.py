@@ -1,4 +1,5 @@
 from collections import Counter, defaultdict
+from datetime import datetime
 
 import pytz
 from dateutil.relativedelta import relativedelta
@@ -14,7 +15,9 @@ SIGNED_STATES = ("running", "expired", "renewed")
 
 
 def _local_date(company, dt):
-    """The day of the UTC naive datetime ``dt`` in the company calendar's time zone."""
+    """The day of the UTC naive datetime ``dt`` in the company calendar's time zone (a date is kept)."""
+    if not isinstance(dt, datetime):
+        return dt
     tz = pytz.timezone(company.resource_calendar_id.tz or "Asia/Shanghai")
     return pytz.utc.localize(dt).astimezone(tz).date()
 
@@ -158,8 +161,9 @@ class KfPayStatement(models.Model):
                     "Feedback forms missing, not signed or not reviewed: %(orders)s", orders=", ".join(unreviewed)
                 )
             else:
-                last_review = max(form_by_order[o["id"]]["reviewed_on"] for o in contract_orders)
-                due = max(contract.date_end, _local_date(contract.company_id, last_review))
+                reviews = [form_by_order[o["id"]]["reviewed_on"] for o in contract_orders]
+                last_review = max((r for r in reviews if r), default=None)
+                due = max(contract.date_end, _local_date(contract.company_id, last_review or contract.date_end))
                 check.update(
                     due=due,
                     executors=Counter(o["user_id"] for o in contract_orders if o["user_id"]),
