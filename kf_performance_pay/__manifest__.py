@@ -26,5 +26,7 @@
         "data/kf_pay_commissioning_data.xml",
         "views/kf_dispatch_order_views.xml",
         "views/kf_pay_commissioning_views.xml",
+        "views/kf_service_contract_views.xml",
+        "views/kf_product_defect_report_views.xml",
     ],
 }

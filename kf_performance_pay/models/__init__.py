@@ -12,3 +12,9 @@ from . import kf_equipment_category
 from . import kf_dispatch_order
 from . import kf_service_callback
 from . import kf_pay_commissioning
+from . import kf_service_contract
+from . import kf_product_defect_report
+from . import kf_pay_maintenance
+from . import kf_pay_repair
+from . import kf_pay_bonus
+
