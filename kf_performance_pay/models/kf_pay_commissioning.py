@@ -20,7 +20,7 @@ def _num(value):
 
 
 class KfPayStatement(models.Model):
-    _inherit = "kf.pay.statement"
+    _inherit = "kf.pay.statement"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _kf_pay_sources(self):
