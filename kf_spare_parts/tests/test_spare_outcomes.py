@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
@@ -257,6 +257,10 @@ class TestSpareOutcomes(KfSparePartsCommon):
         self.assertEqual(self._lot_location(used), self.env.ref("stock.stock_location_customers"))
         self.assertEqual(order.kf_part_ids.lot_id, used)
         self.assertEqual((loan.charge_ids.lot_id, loan.charge_ids.amount), (lost, 180.0))
+        # the monthly statement counts each serial under its own outcome
+        rows = self.env["kf.spare.statement"].with_user(self.keeper).statement_rows(fields.Date.today(), self.company)
+        row = next(row for row in rows if row["product"] == self.detector)
+        self.assertEqual((row["issued"], row["returned"], row["consumed"], row["lost"]), (3, 1, 1, 1))
 
     def test_supplementary_quote_hidden_from_other_company(self):
         order = self._repair_order()
