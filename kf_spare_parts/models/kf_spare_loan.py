@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -7,6 +9,8 @@ from odoo.addons.kf_customer_service.models.kf_concurrency import advisory_xact_
 KEEPER_GROUP = "kf_spare_parts.group_kf_spare_keeper"
 MANAGER_GROUP = "kf_customer_service.group_kf_manager"
 RETURN_WORKING_DAYS = 2
+# a blank 1x1 PNG: the signature of the demo loan
+DEMO_SIGNATURE = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
 
 class KfSpareLoan(models.Model):
@@ -25,6 +29,8 @@ class KfSpareLoan(models.Model):
         "date_issued",
         "date_due",
         "date_signed",
+        "signed_by_id",
+        "due_reminded",
         "date_returned",
         "returned_by_id",
         "is_overdue",
@@ -71,6 +77,16 @@ class KfSpareLoan(models.Model):
     date_issued = fields.Datetime(readonly=True, copy=False)
     date_due = fields.Datetime(string="Return Due", readonly=True, copy=False, tracking=True)
     date_signed = fields.Datetime(string="Signed On", readonly=True, copy=False, tracking=True)
+    signature = fields.Image(
+        string="Borrower's Signature",
+        copy=False,
+        attachment=True,
+        max_width=1024,
+        max_height=1024,
+        help="Drawn by the borrower when signing for the issued serial numbers.",
+    )
+    signed_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    due_reminded = fields.Boolean(string="Due Reminder Sent", readonly=True, copy=False)
     date_returned = fields.Datetime(readonly=True, copy=False, tracking=True)
     returned_by_id = fields.Many2one("res.users", string="Return Checked By", readonly=True, copy=False)
     is_overdue = fields.Boolean(
@@ -139,6 +155,8 @@ class KfSpareLoan(models.Model):
             locked = self.filtered(lambda rec: rec.state not in ("draft", "to_approve"))
             if locked and set(vals) & {"user_id", "company_id", "order_id", "reason"}:
                 raise UserError(self.env._("An approved loan cannot change its borrower, work order or reason."))
+            if "signature" in vals:
+                self._kf_check_signer()
         return super().write(vals)
 
     def _kf_check_user_values(self, vals):
@@ -150,6 +168,8 @@ class KfSpareLoan(models.Model):
                     fields=", ".join(sorted(self._fields[f].string for f in forbidden)),
                 )
             )
+        if vals.get("signature") and not self:
+            raise UserError(self.env._("The borrower signs an issued loan only."))
         if vals.get("user_id") and vals["user_id"] != self.env.uid and not self.env.user.has_group(KEEPER_GROUP):
             raise AccessError(self.env._("You can request spare parts only for yourself."))
 
@@ -250,12 +270,36 @@ class KfSpareLoan(models.Model):
             )
         return True
 
-    def action_sign(self):
-        """The borrower signs for the issued serial numbers."""
-        self._kf_require_state("issued")
+    def _kf_check_signer(self):
+        """Only the borrower signs, and only a loan issued to them."""
         if any(loan.user_id != self.env.user for loan in self):
             raise AccessError(self.env._("Only the borrower signs for the parts."))
-        self.sudo().write({"state": "signed", "date_signed": fields.Datetime.now()})
+        self._kf_require_state("issued")
+
+    def action_sign(self):
+        """Button: the borrower signs for the issued serial numbers with the
+        signature drawn on the form."""
+        for loan in self:
+            loan.kf_sign(loan.signature)
+        return True
+
+    def kf_sign(self, signature):
+        """The borrower signs for the issued serial numbers: ``signature``
+        (a base64 image) is stored with who signed and when."""
+        self.ensure_one()
+        if not self.env.su:
+            self._kf_check_signer()
+        self._kf_require_state("issued")
+        if not signature:
+            raise UserError(self.env._("Draw your signature before signing for the parts of %(loan)s.", loan=self.name))
+        self.sudo().write(
+            {
+                "state": "signed",
+                "signature": signature,
+                "signed_by_id": self.user_id.id,
+                "date_signed": fields.Datetime.now(),
+            }
+        )
         return True
 
     def action_return(self):
@@ -265,11 +309,14 @@ class KfSpareLoan(models.Model):
         self._kf_require_group(KEEPER_GROUP)
         self._kf_require_state("issued", "signed")
         for loan in self:
+            loan.line_ids._kf_split_by_outcome()
             loan.sudo().write(
                 {"state": "returned", "date_returned": fields.Datetime.now(), "returned_by_id": self.env.uid}
             )
             loan._kf_book_outcomes()
-        self.activity_unlink(["kf_spare_parts.mail_activity_type_kf_spare_overdue"])
+        self.activity_unlink(
+            ["kf_spare_parts.mail_activity_type_kf_spare_overdue", "kf_spare_parts.mail_activity_type_kf_spare_due"]
+        )
         return True
 
     def _kf_book_outcomes(self):
@@ -332,8 +379,71 @@ class KfSpareLoan(models.Model):
         ]
 
     @api.model
+    def _due_to_remind_domain(self, now):
+        """Loans due within a day and not reminded yet."""
+        return [
+            ("state", "in", ("issued", "signed")),
+            ("date_due", ">=", now),
+            ("date_due", "<", now + timedelta(days=1)),
+            ("due_reminded", "=", False),
+        ]
+
+    @api.model
     def _cron_overdue_scan(self, batch_size=500):
-        self._kf_notify_overdue(fields.Datetime.now(), batch_size)
+        now = fields.Datetime.now()
+        self._kf_remind_due(now, batch_size)
+        self._kf_notify_overdue(now, batch_size)
+
+    @api.model
+    def _kf_lock_batch(self, domain, batch_size, key):
+        """The next batch of ``domain`` (sudo), locked for this run; empty
+        when a concurrent run committed these loans after our snapshot (it
+        handled them). Two runs serialise on an advisory lock."""
+        advisory_xact_lock(self.env.cr, (key,))
+        loans = self.sudo().search(domain, limit=batch_size, order="id")
+        if not loans:
+            return loans
+        lock = SQL("SELECT id FROM kf_spare_loan WHERE id IN %s FOR UPDATE", tuple(loans.ids))
+        if hits_concurrent_rows(self.env.cr, lock, keep=True):
+            return loans.browse()
+        # the names, languages and time zones of every user concerned, read
+        # once for the batch
+        users = loans.user_id | loans.issued_by_id
+        users.mapped("partner_id.name")
+        users.mapped("lang")
+        users.mapped("tz")
+        return loans
+
+    @api.model
+    def _kf_remind_due(self, now, batch_size=500):
+        """Remind each borrower once, the day before the return is due."""
+        loans = self._kf_lock_batch(self._due_to_remind_domain(now), batch_size, "kf_spare_due")
+        if not loans:
+            return loans
+        values = []
+        for loan in loans:
+            user = loan.user_id
+            if not user.active or user.share:
+                continue
+            lang_env = user.kf_lang_env()
+            values.append(
+                (
+                    loan.id,
+                    (
+                        user,
+                        False,
+                        lang_env._("Return the spare parts of %(loan)s", loan=loan.name),
+                        lang_env._(
+                            "The parts of %(loan)s are due back at the store on %(date)s.",
+                            loan=loan.name,
+                            date=user.kf_format_datetime(loan.date_due),
+                        ),
+                    ),
+                )
+            )
+        self.env["mail.activity"].kf_create_activities(loans, "kf_spare_parts.mail_activity_type_kf_spare_due", values)
+        loans.write({"due_reminded": True})
+        return loans
 
     @api.model
     def _kf_notify_overdue(self, now, batch_size=500):
@@ -341,14 +451,9 @@ class KfSpareLoan(models.Model):
         clerk who issued them one reminder each, once per loan. Two runs
         serialise on an advisory lock; a run meeting loans that the other
         committed after its snapshot leaves the batch to the next call."""
-        advisory_xact_lock(self.env.cr, ("kf_spare_overdue",))
-        loans = self.sudo().search(self._overdue_to_notify_domain(now), limit=batch_size, order="id")
+        loans = self._kf_lock_batch(self._overdue_to_notify_domain(now), batch_size, "kf_spare_overdue")
         if not loans:
             return loans
-        lock = SQL("SELECT id FROM kf_spare_loan WHERE id IN %s FOR UPDATE", tuple(loans.ids))
-        if hits_concurrent_rows(self.env.cr, lock, keep=True):
-            # a concurrent run committed these loans after our snapshot: it notified them
-            return loans.browse()
         values = []
         for loan in loans:
             for user in (loan.user_id | loan.issued_by_id).filtered(lambda u: u.active and not u.share):
@@ -427,7 +532,7 @@ class KfSpareLoan(models.Model):
         loans.action_submit()
         loans.with_user(manager).action_approve()
         loans.action_issue()
-        returned.with_user(returned.user_id).action_sign()
+        returned.with_user(returned.user_id).kf_sign(DEMO_SIGNATURE)
         for line in returned.line_ids:
             line.write({"return_lot_ids": [Command.set(line.lot_ids.ids)], "outcome": "unused"})
         returned.action_return()

@@ -38,6 +38,25 @@ class KfSpareLoanLine(models.Model):
     outcome = fields.Selection(
         [("unused", "Unused"), ("used", "Used on a work order"), ("lost", "Lost or damaged")],
         copy=False,
+        help="What became of the serials, except those listed as used or lost below.",
+    )
+    used_lot_ids = fields.Many2many(
+        "stock.lot",
+        "kf_spare_loan_line_used_lot_rel",
+        string="Used Serial Numbers",
+        copy=False,
+        domain="[('id', 'in', lot_ids)]",
+        check_company=True,
+        help="Serials of this line used on the work order when the others had another outcome.",
+    )
+    lost_lot_ids = fields.Many2many(
+        "stock.lot",
+        "kf_spare_loan_line_lost_lot_rel",
+        string="Lost Serial Numbers",
+        copy=False,
+        domain="[('id', 'in', lot_ids)]",
+        check_company=True,
+        help="Serials of this line lost or damaged when the others had another outcome.",
     )
     order_id = fields.Many2one(
         "kf.dispatch.order",
@@ -60,16 +79,71 @@ class KfSpareLoanLine(models.Model):
                     )
                 )
 
-    @api.constrains("outcome", "order_id")
+    @api.constrains("outcome", "order_id", "used_lot_ids")
     def _check_used_on_order(self):
-        for line in self.filtered(lambda rec: rec.outcome == "used" and not rec.order_id):
+        for line in self.filtered(lambda rec: (rec.outcome == "used" or rec.used_lot_ids) and not rec.order_id):
             raise ValidationError(
                 self.env._("Say on which work order %(product)s was used.", product=line.product_id.display_name)
             )
 
-    @api.onchange("outcome")
+    @api.constrains("lot_ids", "used_lot_ids", "lost_lot_ids")
+    def _check_outcome_serials(self):
+        for line in self:
+            stray = (line.used_lot_ids | line.lost_lot_ids) - line.lot_ids
+            both = line.used_lot_ids & line.lost_lot_ids
+            if stray or both:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: the serials used or lost (%(serials)s) must be serials issued on the line, "
+                        "each with one outcome.",
+                        product=line.product_id.display_name,
+                        serials=", ".join((stray | both).mapped("name")),
+                    )
+                )
+
+    def _kf_split_by_outcome(self):
+        """Before a return is booked, a line whose serials had different
+        outcomes is split: one line per outcome, each with its serials, so
+        that the transfers, the consumed parts and the charges follow each
+        serial (server side)."""
+        Line = self.sudo()
+        for line in self.sudo():
+            groups = [("used", line.used_lot_ids), ("lost", line.lost_lot_ids)]
+            groups = [(outcome, lots) for outcome, lots in groups if lots]
+            if not groups:
+                continue
+            rest = line.lot_ids - line.used_lot_ids - line.lost_lot_ids
+            if not rest:
+                # the line itself keeps the first group
+                (outcome, lots), groups = groups[0], groups[1:]
+                rest = lots
+                line.outcome = outcome
+            for outcome, lots in groups:
+                Line.create(
+                    {
+                        "loan_id": line.loan_id.id,
+                        "product_id": line.product_id.id,
+                        "quantity": len(lots),
+                        "lot_ids": [(6, 0, lots.ids)],
+                        "return_lot_ids": [(6, 0, (line.return_lot_ids & lots).ids)],
+                        "outcome": outcome,
+                        "order_id": line.order_id.id if outcome == "used" else False,
+                    }
+                )
+            line.write(
+                {
+                    "quantity": len(rest),
+                    "lot_ids": [(6, 0, rest.ids)],
+                    "return_lot_ids": [(6, 0, (line.return_lot_ids & rest).ids)],
+                    "used_lot_ids": [(5, 0, 0)],
+                    "lost_lot_ids": [(5, 0, 0)],
+                }
+            )
+        return True
+
+    @api.onchange("outcome", "used_lot_ids")
     def _onchange_outcome(self):
-        if self.outcome == "used" and not self.order_id:
+        if (self.outcome == "used" or self.used_lot_ids) and not self.order_id:
             self.order_id = self.loan_id.order_id
 
     @api.model_create_multi
@@ -100,7 +174,7 @@ class KfSpareLoanLine(models.Model):
                 raise UserError(self.env._("The parts of an approved loan cannot change."))
             if "lot_ids" in fields_written and not (keeper and state == "approved"):
                 raise UserError(self.env._("Only the spare-part clerk chooses the serials, before issuing."))
-            if fields_written & {"return_lot_ids", "outcome", "order_id"} and not (
+            if fields_written & {"return_lot_ids", "outcome", "order_id", "used_lot_ids", "lost_lot_ids"} and not (
                 keeper and state in ("issued", "signed")
             ):
                 raise UserError(self.env._("Only the spare-part clerk records a return, while the parts are out."))

@@ -1,1 +1,3 @@
 from . import test_spare_loan, test_spare_repair, test_spare_statement, test_spare_xlsx
+from . import test_spare_outcomes
+from . import test_spare_concurrency

@@ -6,6 +6,8 @@ from odoo.tests import freeze_time, tagged
 
 from .common import KfSparePartsCommon
 
+PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
 
 @tagged("post_install", "-at_install")
 class TestSpareLoan(KfSparePartsCommon):
@@ -39,6 +41,7 @@ class TestSpareLoan(KfSparePartsCommon):
         self.assertEqual(loan.date_due, datetime(2026, 3, 10, 10, 0))
         with self.assertRaises(AccessError):
             loan.with_user(self.specialist2).action_sign()
+        loan.with_user(self.specialist).write({"signature": PNG_B64})
         loan.with_user(self.specialist).action_sign()
         self.assertEqual(loan.state, "signed")
         self._return(loan)
