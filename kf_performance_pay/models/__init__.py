@@ -17,4 +17,3 @@ from . import kf_product_defect_report
 from . import kf_pay_maintenance
 from . import kf_pay_repair
 from . import kf_pay_bonus
-

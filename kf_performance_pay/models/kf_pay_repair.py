@@ -27,6 +27,16 @@ class KfPayStatement(models.Model):
         ]
 
     @api.model
+    def _kf_repair_lines_domain(self, order_ids):
+        """The quote lines the customer agreed to pay, travel excluded. With
+        kf_spare_parts, a part added after consent sits on a supplementary
+        quote: it counts once the customer signed that one too."""
+        domain = [("order_id", "in", order_ids), ("price_id.item_type", "!=", "travel")]
+        if "kf_part_quote_id" in self.env["kf.repair.quote.line"]._fields:
+            domain += ["|", ("kf_part_quote_id", "=", False), ("kf_part_quote_id.state", "=", "consented")]
+        return domain
+
+    @api.model
     def _kf_pay_items_repair(self, period):
         """Repair labour: what the consented quote charged above the price
         list's floor prices (travel excluded), less the tax on that margin,
@@ -46,7 +56,7 @@ class KfPayStatement(models.Model):
             self.env["kf.repair.quote.line"]
             .sudo()
             .search_read(
-                [("order_id", "in", list(reviewed)), ("price_id.item_type", "!=", "travel")],
+                self._kf_repair_lines_domain(list(reviewed)),
                 ["order_id", "quantity", "price_unit", "floor_price"],
                 load=None,
             )
