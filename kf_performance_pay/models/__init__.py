@@ -3,3 +3,5 @@ from . import kf_pay_statement
 from . import kf_pay_statement_line
 from . import kf_pay_leaver
 from . import res_company
+from . import kf_pay_statement_report
+from . import res_company_pay_reminder

@@ -1,1 +1,2 @@
 from . import test_pay_engine
+from . import test_pay_reports

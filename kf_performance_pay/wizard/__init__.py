@@ -1,1 +1,3 @@
 from . import kf_pay_compute
+from . import kf_pay_export
+from . import kf_pay_year_export
