@@ -4,4 +4,3 @@ from . import kf_pay_statement_line
 from . import kf_pay_leaver
 from . import res_company
 from . import kf_pay_statement_report
-from . import res_company_pay_reminder

@@ -10,3 +10,10 @@ class ResCompany(models.Model):
         groups="base.group_user",
         help="Last computation of the company's pay statements (each run stamps it).",
     )
+    kf_pay_reminder_month = fields.Date(
+        "Pay Export Reminder Sent For",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
+        help="First day of the last month whose reminder to send finance the commissioning allocation was given.",
+    )
