@@ -91,33 +91,73 @@ def _orders(env, company, users, months):
     Order = env["kf.dispatch.order"]
     customer = env["res.partner"].create({"name": f"{company.name} customer", "is_company": True})
     project = env["project.project"].create({"name": f"{company.name} project", "company_id": company.id})
-    extra_cols, extra_vals = [], []
+    listed = {
+        "id",
+        "name",
+        "partner_id",
+        "commercial_partner_id",
+        "project_id",
+        "company_id",
+        "state",
+        "kf_order_type",
+        "user_id",
+        "work_content",
+        "priority",
+        "date_planned_start",
+        "date_planned_end",
+        "date_done",
+        "date_closed",
+        "kf_done_on_time",
+        "active",
+        "dispatch_escalated",
+        "ack_escalated",
+        "overdue_escalated",
+        "certificate_complete",
+        "certificate_paper_archived",
+        "color",
+        "create_uid",
+        "write_uid",
+        "create_date",
+        "write_date",
+    }
+    extra = {}
     if "kf_pay_points" in Order._fields and Order._fields["kf_pay_points"].store:
-        extra_cols.append("kf_pay_points")
-        extra_vals.append("1 + mod(g, 5)")
+        extra["kf_pay_points"] = SQL("1 + mod(g, 5)")
     if "kf_acceptance_date" in Order._fields and Order._fields["kf_acceptance_date"].store:
-        extra_cols.append("kf_acceptance_date")
-        extra_vals.append("(d.done)::date")
+        extra["kf_acceptance_date"] = SQL("(d.done)::date")
     if "kf_pay_zone" in Order._fields and Order._fields["kf_pay_zone"].store:
-        extra_cols.append("kf_pay_zone")
-        extra_vals.append("(ARRAY['local', 'county', 'outside', 'partner'])[1 + mod(g, 4)]")
-    cols = "".join(f", {col}" for col in extra_cols)
-    vals = "".join(f", {val}" for val in extra_vals)
+        extra["kf_pay_zone"] = SQL("(ARRAY['local', 'county', 'outside', 'partner'])[1 + mod(g, 4)]")
+    # other NOT NULL columns (added by other addons) get their field's default
+    not_null = env.execute_query(
+        SQL(
+            """SELECT column_name FROM information_schema.columns
+                WHERE table_name = 'kf_dispatch_order' AND is_nullable = 'NO' AND column_default IS NULL"""
+        )
+    )
+    missing = [col for (col,) in not_null if col not in listed and col not in extra]
+    defaults = Order.default_get(missing)
+    for col in missing:
+        extra[col] = SQL(
+            "%s",
+            defaults.get(col, False) or (0 if Order._fields[col].type in ("integer", "float", "monetary") else False),
+        )
+    cols = "".join(f", {col}" for col in extra)
+    vals = SQL("").join(SQL(", %s", value) for value in extra.values())
     per_month = len(users) * ORDERS_PER_MONTH
     for month in months:
         env.cr.execute(
             SQL(
                 f"""
                 INSERT INTO kf_dispatch_order (
-                    name, partner_id, commercial_partner_id, project_id, company_id, state, user_id,
+                    name, partner_id, commercial_partner_id, project_id, company_id, state, kf_order_type, user_id,
                     work_content, priority, date_planned_start, date_planned_end, date_done, date_closed,
                     kf_done_on_time, active, dispatch_escalated, ack_escalated, overdue_escalated,
                     certificate_complete, certificate_paper_archived, color,
                     create_uid, write_uid, create_date, write_date{cols})
-                SELECT 'BP-' || %s || '-' || %s || '-' || g, %s, %s, %s, %s, 'closed', d.user_id,
+                SELECT 'BP-' || %s || '-' || %s || '-' || g, %s, %s, %s, %s, 'closed', 'commissioning', d.user_id,
                        'Bench commissioning job', '0', d.done - interval '8 hours', d.done, d.done,
                        d.done + interval '1 day', TRUE, TRUE, FALSE, FALSE, FALSE, TRUE, FALSE, 0,
-                       1, 1, now() at time zone 'UTC', now() at time zone 'UTC'{vals}
+                       1, 1, now() at time zone 'UTC', now() at time zone 'UTC'%s
                   FROM (SELECT g, (%s::int[])[1 + mod(g, %s)] AS user_id,
                                %s::timestamp + interval '2 hours'
                                + (mod(g * 7, 26 * 24)) * interval '1 hour' AS done
@@ -129,6 +169,7 @@ def _orders(env, company, users, months):
                 customer.id,
                 project.id,
                 company.id,
+                vals,
                 users.ids,
                 len(users),
                 month,
@@ -343,6 +384,7 @@ def run(env, base_url):
         print(f"  worst month: {worst:.2f} s (goal < 2 s)")
         latest = months[-1]
         counts = {}
+        Statement.compute_month(latest, small)  # its statements exist, as the big company's do
         for company, size in ((small, N_SMALL), (big, N_BIG)):
             env.invalidate_all()
             before = env.cr.sql_log_count
