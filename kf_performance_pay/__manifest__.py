@@ -28,5 +28,12 @@
         "views/kf_pay_commissioning_views.xml",
         "views/kf_service_contract_views.xml",
         "views/kf_product_defect_report_views.xml",
+        "data/kf_pay_reminder_cron.xml",
+        "report/kf_pay_statement_report.xml",
+        "report/kf_pay_year_report.xml",
+        "wizard/kf_pay_export_views.xml",
+    ],
+    "demo": [
+        "demo/kf_performance_pay_demo.xml",
     ],
 }

@@ -17,3 +17,4 @@ from . import kf_product_defect_report
 from . import kf_pay_maintenance
 from . import kf_pay_repair
 from . import kf_pay_bonus
+from . import kf_pay_statement_report

@@ -305,6 +305,9 @@ class KfPayStatement(models.Model):
         """Replace the lines of the draft statements (user id → statement)."""
         Line = self.env["kf.pay.statement.line"].sudo()
         Line.search([("statement_id", "in", [s.id for s in drafts.values()])]).unlink()
+        # unlink empties the cache: read the statements' fields the lines
+        # relate to at once, not once per line
+        self.sudo().browse([s.id for s in drafts.values()]).fetch(["user_id", "company_id", "date_from"])
         currency = period.company.currency_id
         vals_list = []
         for item in items:

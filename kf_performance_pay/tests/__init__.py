@@ -4,3 +4,4 @@ from . import test_pay_penalty_concurrency
 from . import test_pay_commissioning
 from . import test_pay_maintenance
 from . import test_pay_repair_bonus
+from . import test_pay_reports
