@@ -41,6 +41,7 @@ def test_values_types_and_formats():
         sheet.append(["=SUM(A1:A2)", datetime(2026, 1, 2, 12, 0), 1.5, None])
         sheet.append(["", None, False, True])
         sheet.append([" padded ", date(1900, 3, 1), -7, 1e-9])
+        sheet.append(["x" * 40_000, None, float("nan"), None])
 
     book = _load(_book(build))
     assert book.sheetnames == ["Data"]
@@ -55,6 +56,8 @@ def test_values_types_and_formats():
     assert rows[2][2] == 1.5
     assert rows[3] == [None, None, None, True]
     assert rows[4] == [" padded ", datetime(1900, 3, 1), -7, 1e-9]
+    # texts cut at the spreadsheet limit, NaN left empty
+    assert rows[5] == ["x" * kf_xlsx.MAX_TEXT, None, None, None]
     assert sheet["B2"].number_format == "yyyy-mm-dd"
     assert sheet["D2"].number_format == "0.0%"
     assert sheet["A1"].font.b
@@ -62,7 +65,7 @@ def test_values_types_and_formats():
     assert sheet["A1"].border.left.style == "thin"
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["A"].width == 20
-    assert sheet.auto_filter.ref == "A1:D5"
+    assert sheet.auto_filter.ref == "A1:D6"
 
 
 def test_escaping_and_illegal_characters():

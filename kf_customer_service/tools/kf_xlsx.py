@@ -27,10 +27,12 @@ import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 
-__all__ = ["MAX_COLS", "MAX_ROWS", "Sheet", "Workbook", "clean_text", "column_letter", "sheet_name"]
+__all__ = ["MAX_COLS", "MAX_ROWS", "MAX_TEXT", "Sheet", "Workbook", "clean_text", "column_letter", "sheet_name"]
 
 MAX_ROWS = 1_048_576
 MAX_COLS = 16_384
+# characters of a cell's text (spreadsheet applications refuse longer ones)
+MAX_TEXT = 32_767
 # rows joined and written to the archive at once
 FLUSH_ROWS = 500
 
@@ -185,6 +187,8 @@ class Sheet:
             kind = type(value)
             if kind is str:
                 if value:
+                    if len(value) > MAX_TEXT:
+                        value = value[:MAX_TEXT]
                     if _SPECIAL_RE.search(value) is not None:
                         value = clean_text(value)
                     if value[0] in _SPACES or value[-1] in _SPACES:
@@ -236,7 +240,7 @@ class Sheet:
             if math.isfinite(value):
                 add(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
         else:
-            text = clean_text(str(value))
+            text = clean_text(str(value)[:MAX_TEXT])
             if text:
                 add(f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
 

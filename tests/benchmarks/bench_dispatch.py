@@ -328,6 +328,8 @@ def _order_rows(env, rng, now, manager, technicians, teams, customers, big, proj
                 esc_overdue,
                 False,
                 False,
+                "service",
+                "draft",
                 True,
                 uid,
                 uid,
@@ -342,7 +344,8 @@ ORDER_COLUMNS = (
     "name partner_id commercial_partner_id project_id team_id user_id dispatcher_id company_id state "
     "priority date_planned_start date_planned_end date_dispatched date_acknowledged date_start date_done "
     "date_closed address work_content dispatch_escalated ack_escalated overdue_escalated "
-    "certificate_complete certificate_paper_archived active create_uid write_uid create_date write_date"
+    "certificate_complete certificate_paper_archived kf_order_type kf_quote_state active create_uid write_uid "
+    "create_date write_date"
 ).split()
 
 

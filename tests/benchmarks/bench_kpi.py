@@ -1,6 +1,8 @@
 """Benchmark of the month-end KPI computation and the XLSX exports.
 
-Run with ``./kf bench tests/benchmarks/bench_kpi.py``.
+Run with ``./kf bench tests/benchmarks/bench_kpi.py``; with
+``KF_BENCH_KPI_PARTS=xlsx`` only the exports' data and timings (a short run),
+with ``KF_BENCH_KPI_PARTS=compute`` only the month-end computation.
 
 setup(env) creates 200 specialists (the appraised employees), 2,000 customer
 companies and one project, then inserts by SQL (``INSERT ... SELECT ... FROM
@@ -30,6 +32,7 @@ month-end for 200 employees under 5 s in a constant number of queries, the
 """
 
 import io
+import os
 import re
 import statistics
 import threading
@@ -53,6 +56,9 @@ MONTHS = 24
 CHUNK = 200_000  # rows per INSERT ... SELECT statement
 SEED = 0.2026
 USER_PREFIX = "bench_kpi_"
+# the parts to run: "compute" (month-end, with the whole history: about 5
+# minutes of setup) and "xlsx" (the exports: the problems of one month only)
+PARTS = set(os.environ.get("KF_BENCH_KPI_PARTS", "compute,xlsx").split(","))
 
 
 # ---------------------------------------------------------------- helpers
@@ -201,7 +207,7 @@ def _setup_orders(env, params):
                 date_dispatched, date_acknowledged, date_start, date_done, date_closed,
                 kf_done_on_time, active, dispatch_escalated, ack_escalated,
                 overdue_escalated, certificate_complete, certificate_paper_archived,
-                color, create_uid, write_uid, create_date, write_date)
+                color, kf_order_type, kf_quote_state, create_uid, write_uid, create_date, write_date)
             SELECT 'BWO-' || lpad(s.g::text, 6, '0'), s.partner_id, s.partner_id, %(project)s,
                    %(company)s, s.state, s.user_id, 'Bench maintenance job ' || s.g,
                    CASE WHEN s.r4 < 0.1 THEN '1' ELSE '0' END,
@@ -213,7 +219,7 @@ def _setup_orders(env, params):
                    s.done,
                    CASE WHEN s.state = 'closed' THEN s.done + interval '2 days' END,
                    s.done IS NOT NULL AND s.done <= s.pe,
-                   TRUE, FALSE, FALSE, FALSE, FALSE, FALSE, 0,
+                   TRUE, FALSE, FALSE, FALSE, FALSE, FALSE, 0, 'service', 'draft',
                    %(uid)s, %(uid)s, %(now)s, %(now)s
               FROM (
                     SELECT b.*,
@@ -461,12 +467,14 @@ def setup(env):
         "uid": env.uid,
         "now": fields.Datetime.now(),
     }
-    _setup_tickets(env, params)
-    _setup_orders(env, params)
-    _setup_visits(env, params)
+    if "compute" in PARTS:
+        _setup_tickets(env, params)
+        _setup_orders(env, params)
+        _setup_visits(env, params)
     _setup_problems(env, params, latest)
-    _setup_reports(env, params)
-    _setup_contracts(env, params)
+    if "compute" in PARTS:
+        _setup_reports(env, params)
+        _setup_contracts(env, params)
     done = _part("ANALYZE")
     for table in (
         "kf_ticket",
@@ -821,14 +829,17 @@ def run(env, base_url):
         counts = _month_counts(env, month)
         print(f"  {label + ' ' + format(month, '%Y-%m'):<30}" + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
-    print("1. month-end computation of all appraisal sheets (kf.kpi.sheet.compute_month)")
-    print("   (the first call of the session also fills the ORM's caches)")
-    for _label, month in months:
-        _compute(env, f"{month:%Y-%m} first run (creates)", month)
-        _compute(env, f"{month:%Y-%m} recompute", month)
-    print(f"  each KPI alone on {latest:%Y-%m}:")
-    _kpi_breakdown(env, latest)
-    env.cr.rollback()
+    if "compute" in PARTS:
+        print("1. month-end computation of all appraisal sheets (kf.kpi.sheet.compute_month)")
+        print("   (the first call of the session also fills the ORM's caches)")
+        for _label, month in months:
+            _compute(env, f"{month:%Y-%m} first run (creates)", month)
+            _compute(env, f"{month:%Y-%m} recompute", month)
+        print(f"  each KPI alone on {latest:%Y-%m}:")
+        _kpi_breakdown(env, latest)
+        env.cr.rollback()
+    if "xlsx" not in PARTS:
+        return
 
     print(f"2. XLSX exports of {latest:%Y-%m} over HTTP")
     proc = _server_process(base_url)
