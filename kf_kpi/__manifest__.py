@@ -8,7 +8,6 @@
     "author": "KF",
     "license": "LGPL-3",
     "depends": ["kf_customer_service", "kf_dispatch", "hr", "survey"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/kf_kpi_security.xml",
         "security/kf_kpi_report_security.xml",

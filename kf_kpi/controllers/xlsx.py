@@ -3,8 +3,9 @@ problem statistics of a month.
 
 The rows come from the report models' ``xlsx_rows`` methods, called as the
 requesting user (their access rights and record rules apply), which read large
-tables in batches; the workbook is written row by row with xlsxwriter in
-``constant_memory`` mode to a temporary file, which is then streamed back.
+tables in batches; the workbook is written row by row with KF's streaming
+writer (``kf_customer_service.tools.kf_xlsx``) to a temporary file, which is
+then streamed back.
 """
 
 import os
@@ -12,7 +13,6 @@ import re
 import tempfile
 from datetime import date
 
-import xlsxwriter
 from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import BadRequest, Forbidden
 from werkzeug.wsgi import wrap_file
@@ -20,71 +20,57 @@ from werkzeug.wsgi import wrap_file
 from odoo import fields, http
 from odoo.http import Response, content_disposition, request
 
+from odoo.addons.kf_customer_service.tools import kf_xlsx
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 5000
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # number format of a KPI figure by its unit
 UNIT_FORMATS = {"percent": "percent", "days": "float1", "count": "float1", "amount": "amount"}
+FORMAT_SPECS = {
+    "header": {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"},
+    "text": {},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "date": {"num_format": "yyyy-mm-dd"},
+    "month": {"num_format": "yyyy-mm"},
+    "int": {"num_format": "0"},
+    "float": {"num_format": "0.00"},
+    "float1": {"num_format": "0.0"},
+    "amount": {"num_format": "#,##0.00"},
+    "percent": {"num_format": "0.0%"},
+}
 
 
 class XlsxTable:
-    """One worksheet written row by row (xlsxwriter constant_memory mode)."""
+    """One worksheet written row by row, with a header row frozen and filtered."""
 
     def __init__(self, book, name, columns):
         """``columns``: list of (header label, width, format key)."""
         self.book = book
-        self.sheet = book.workbook.add_worksheet(name[:31])
         self.formats = [book.formats[fmt] for _label, _width, fmt in columns]
-        for col, (label, width, _fmt) in enumerate(columns):
-            self.sheet.set_column(col, col, width)
-            self.sheet.write_string(0, col, label, book.formats["header"])
-        self.sheet.set_row(0, 22)
-        self.sheet.freeze_panes(1, 0)
-        self.ncols = len(columns)
-        self.row = 0
+        self.sheet = book.workbook.add_sheet(
+            name,
+            [(label, width, book.formats[fmt]) for label, width, fmt in columns],
+            header_format=book.formats["header"],
+            header_height=22,
+        )
 
     def append(self, values, bold=False, formats=None):
-        """Write one row; ``formats`` overrides the format key of some columns.
-
-        The writer of each cell is chosen by the value's type in one lookup;
-        dates are converted to spreadsheet serials once per distinct date;
-        empty cells of unformatted columns are not written at all."""
-        self.row += 1
-        row = self.row
-        sheet = self.sheet
+        """Write one row; ``formats`` overrides the format key of some columns;
+        ``bold`` writes a total row (bold, with a top border)."""
         book = self.book
-        for col, value in enumerate(values):
-            fmt = self.formats[col]
-            if formats and col in formats:
-                fmt = book.formats[formats[col]]
-            if bold:
-                fmt = book.bold_format(fmt)
-            kind = type(value)
-            if kind is str:
-                if value:
-                    # always as a string: never let a text starting with "=" become a formula
-                    sheet.write_string(row, col, value, fmt)
-                elif fmt is not book.plain:
-                    sheet.write_blank(row, col, None, fmt)
-            elif kind is float or kind is int:
-                sheet.write_number(row, col, value, fmt)
-            elif value is None or value is False:
-                if fmt is not book.plain:
-                    sheet.write_blank(row, col, None, fmt)
-            elif kind is date:
-                sheet.write_number(row, col, book.date_serial(value), fmt)
-            elif isinstance(value, bool):
-                sheet.write_boolean(row, col, value, fmt)
-            elif isinstance(value, (int, float)):
-                sheet.write_number(row, col, value, fmt)
-            elif isinstance(value, date):
-                sheet.write_datetime(row, col, value, fmt)
-            else:
-                sheet.write_string(row, col, str(value), fmt)
+        if bold:
+            styles = list(self.formats)
+            for col, key in (formats or {}).items():
+                styles[col] = book.formats[key]
+            self.sheet.append(values, formats=[book.bold_format(style) for style in styles])
+        elif formats:
+            self.sheet.append(values, formats={col: book.formats[key] for col, key in formats.items()})
+        else:
+            self.sheet.append(values)
 
     def close(self):
-        if self.row:
-            self.sheet.autofilter(0, 0, self.row, self.ncols - 1)
+        self.sheet.close()
 
 
 class XlsxBook:
@@ -92,45 +78,16 @@ class XlsxBook:
 
     def __init__(self):
         self.file = tempfile.TemporaryFile(suffix=".xlsx")
-        self.workbook = xlsxwriter.Workbook(
-            self.file,
-            {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
-        )
-        add = self.workbook.add_format
-        self.spec = {
-            "header": {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"},
-            "text": {},
-            "wrap": {"text_wrap": True, "valign": "top"},
-            "date": {"num_format": "yyyy-mm-dd"},
-            "month": {"num_format": "yyyy-mm"},
-            "int": {"num_format": "0"},
-            "float": {"num_format": "0.00"},
-            "float1": {"num_format": "0.0"},
-            "amount": {"num_format": "#,##0.00"},
-            "percent": {"num_format": "0.0%"},
-        }
-        self.formats = {key: add(spec) for key, spec in self.spec.items()}
-        # the format of plain text cells: an empty one is not written
-        self.plain = self.formats["text"]
+        self.workbook = kf_xlsx.Workbook(self.file)
+        self.formats = {key: self.workbook.add_format(spec) for key, spec in FORMAT_SPECS.items()}
         self._bold = {}
-        self._serials = {}
 
-    def date_serial(self, value):
-        """The spreadsheet serial of a date (what ``write_datetime`` stores),
-        computed once per distinct date."""
-        serial = self._serials.get(value)
-        if serial is None:
-            serial = self._serials[value] = xlsxwriter.utility.datetime_to_excel_datetime(
-                value, self.workbook.date_1904, self.workbook.remove_timezone
-            )
-        return serial
-
-    def bold_format(self, fmt):
-        key = id(fmt)
-        if key not in self._bold:
-            spec = next((s for k, s in self.spec.items() if self.formats[k] is fmt), {})
-            self._bold[key] = self.workbook.add_format(dict(spec, bold=True, top=1))
-        return self._bold[key]
+    def bold_format(self, style):
+        """The bold variant (with a top border) of a format."""
+        if style not in self._bold:
+            spec = self.workbook.format_spec(style)
+            self._bold[style] = self.workbook.add_format(dict(spec, bold=True, top=1))
+        return self._bold[style]
 
     def table(self, name, columns):
         return XlsxTable(self, name, columns)

@@ -134,28 +134,41 @@ class KfKpiProblemReport(models.Model):
         (access to an attachment is access to the document it is attached to)."""
         types = dict(self.problem_types())
         states = dict(self._fields["state"]._description_selection(self.env))
+        # a page is read in one query (record rules applied), the names on it
+        # in one query per related model, their name column only: the cost
+        # does not grow with the fields of those models
+        fnames = ["id", "name", "date", "problem_type", "state", "evidence_count"]
+        relations = [("partner_id", "name"), ("project_id", "name"), ("user_id", "name"), ("problem_id", "description")]
         domain = self.month_domain(month)
-        fnames = ["name", "date", "problem_type", "partner_id", "project_id", "user_id", "state", "evidence_count"]
         while True:
-            page = self.search_fetch(domain, [*fnames, "problem_id"], order="date, id", limit=batch_size)
-            files = self._kf_evidence_names(page.problem_id)
-            # the rows are the user's; the names on them are read as the views show them
-            for row in page.sudo():
+            query = self._search(domain, order="date, id", limit=batch_size)
+            columns = [*fnames, *(fname for fname, _target in relations)]
+            page = self.env.execute_query(
+                query.select(*(self._field_to_sql(self._table, fname, query) for fname in columns))
+            )
+            values = [
+                self._kf_related_values(self._fields[fname].comodel_name, {row[index] for row in page}, target)
+                for index, (fname, target) in enumerate(relations, start=len(fnames))
+            ]
+            problem_ids = {row[-1] for row in page if row[-1]}
+            files = self._kf_evidence_names(self.env["kf.problem"].browse(problem_ids))
+            partners, projects, users, descriptions = values
+            for _id, name, day, ptype, state, count, partner, project, user, problem in page:
                 yield {
-                    "name": row.name,
-                    "date": row.date,
-                    "type": types.get(row.problem_type, row.problem_type),
-                    "customer": row.partner_id.name,
-                    "project": row.project_id.name,
-                    "employee": row.user_id.name,
-                    "state": states.get(row.state, row.state),
-                    "description": row.problem_id.description,
-                    "evidence_count": row.evidence_count,
-                    "evidence_files": files.get(row.problem_id.id),
+                    "name": name or False,
+                    "date": day,
+                    "type": types.get(ptype, ptype),
+                    "customer": partners.get(partner, False),
+                    "project": projects.get(project, False),
+                    "employee": users.get(user, False),
+                    "state": states.get(state, state),
+                    "description": descriptions.get(problem, False),
+                    "evidence_count": count,
+                    "evidence_files": files.get(problem),
                 }
             if len(page) < batch_size:
                 return
-            last_date, last_id = page[-1].date, page[-1].id
+            last_date, last_id = page[-1][2], page[-1][0]
             domain = [
                 *self.month_domain(month),
                 "|",
@@ -166,11 +179,20 @@ class KfKpiProblemReport(models.Model):
             ]
             self.env.invalidate_all()
 
+    def _kf_related_values(self, model, ids, fname):
+        """{id: value of ``fname``} of these records of ``model``, read as the
+        views show them (superuser, the user's language), that field only."""
+        records = self.env[model].sudo().browse(sorted(i for i in ids if i))
+        records.fetch([fname])
+        return {record.id: record[fname] for record in records}
+
     def _kf_evidence_names(self, problems):
         """{problem id: "a.jpg, b.jpg"}: the names of the problems' evidence
         attachments the current user may read, in name order (two queries for
         the whole batch)."""
-        links = {problem.id: problem.evidence_attachment_ids.ids for problem in problems.sudo()}
+        problems = problems.sudo()
+        problems.fetch(["evidence_attachment_ids"])
+        links = {problem.id: problem.evidence_attachment_ids.ids for problem in problems}
         attachment_ids = {attachment_id for ids in links.values() for attachment_id in ids}
         readable = self.env["ir.attachment"].search_fetch(
             [("id", "in", list(attachment_ids))], ["name"], order="name, id"

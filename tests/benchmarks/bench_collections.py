@@ -22,6 +22,7 @@ The results are checked (one live invoice per line, one step per line).
 import time
 from datetime import timedelta
 
+from _fixtures import insert_contracts
 from psycopg2.extras import execute_values
 
 from odoo import fields
@@ -93,22 +94,7 @@ def setup(env):
         )
         for i in range(N_CONTRACTS)
     ]
-    contract_ids = []
-    for start in range(0, N_CONTRACTS, BATCH):
-        contract_ids += [
-            row[0]
-            for row in execute_values(
-                env.cr._obj,
-                "INSERT INTO kf_service_contract (name, partner_id, commercial_partner_id, "
-                "contract_type, date_start, date_end, company_id, currency_id, amount, "
-                "user_id, state, active, create_uid, write_uid, create_date, write_date) "
-                "SELECT v.*, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' "
-                "FROM (VALUES %s) AS v RETURNING id",
-                contract_rows[start : start + BATCH],
-                page_size=BATCH,
-                fetch=True,
-            )
-        ]
+    contract_ids = insert_contracts(env, contract_rows)
     line_rows = []
     for i, (contract_id, row) in enumerate(zip(contract_ids, contract_rows, strict=True)):
         half = row[8] / 2

@@ -5,15 +5,21 @@ Run with ``./kf bench tests/benchmarks/bench_dispatch.py``.
 
 setup(env) inserts by SQL 200,000 complaint / repair tickets over 2,000
 customer companies and 20,000 work orders on one project, with a realistic
-mix: about 80 % of the tickets closed or cancelled, about 2 % open without a
-first reply past their reply deadline and not yet escalated (the SLA scan's
-work), the rest open within their deadline, replied or resolved; about 20 %
+mix: about 80 % of the tickets closed or cancelled, about 3 % open without a
+first reply (most of them past their reply deadline, 2 in 3 not yet
+escalated: the SLA scan's work), the rest open, replied or resolved. The
+reply deadlines are not made up: they are planned by KF's own code
+(``res.company.kf_add_working_days_batch`` on the company calendar and the
+SLA rules, as ``kf.ticket`` computes them) in one call; about 20 %
 of the work orders open, some never dispatched at their planned start, not
 acknowledged in time or past their planned end. One customer company, "Bench
 Customer Big", has 2,000 tickets and a portal user (login and password
 ``bench_portal``).
 
-run(env, base_url) times both scans in batches until they find nothing left:
+run(env, base_url) first times the creation of 1,000 tickets in one
+``create`` against one ``create`` per ticket (alternating, rolled back,
+seconds and queries, the deadlines checked against the batch planning API),
+then times both scans in batches until they find nothing left:
 a small batch first, then full batches, so the query counts of two batch
 sizes show whether a scan costs a constant number of queries; the last run
 shows the scan is idempotent. Every run is committed inside the timing (the
@@ -41,7 +47,7 @@ from odoo import fields
 N_TICKETS = 200_000
 N_ORDERS = 20_000
 N_CUSTOMERS = 2_000
-N_SPECIALISTS = 8
+N_SPECIALISTS = 200
 N_TECHNICIANS = 12
 BIG_EVERY = 100  # one ticket in 100 belongs to "Bench Customer Big" (2,000)
 BATCH = 10_000
@@ -132,22 +138,34 @@ def _setup_people(env):
     return manager, specialists, technicians, teams, customers, big, project
 
 
+def _reply_days(env):
+    """Reply days per ticket type of the company's SLA rules (the default
+    where there is none), as ``kf.ticket`` reads them."""
+    from odoo.addons.kf_dispatch.models.kf_ticket import DEFAULT_REPLY_DAYS  # noqa: PLC0415
+
+    slas = env["kf.ticket.sla"].sudo().search([("company_id", "=", env.company.id)])
+    days = {sla.ticket_type: sla.reply_days for sla in slas}
+    return {ticket_type: days.get(ticket_type, DEFAULT_REPLY_DAYS) for ticket_type in TICKET_TYPE_WEIGHTS}
+
+
 def _ticket_rows(env, rng, now, specialists, customers, big):
+    """The tickets' rows; their reply deadlines are planned by KF's own code
+    (``res.company.kf_add_working_days_batch`` on the company calendar and
+    SLA rules, as ``kf.ticket`` computes them), in one call for all."""
     company_id = env.company.id
     uid = env.uid
     stage = {
         xmlid: env.ref(f"kf_dispatch.kf_ticket_stage_{xmlid}")
         for xmlid in ("new", "in_progress", "resolved", "closed", "cancelled")
     }
-    rows = []
+    drafts = []
     counts = dict.fromkeys(("closed", "cancelled", "late", "late_escalated", "new", "in_progress", "resolved"), 0)
-    day = timedelta(days=1)
     for i in range(N_TICKETS):
         customer = big if i % BIG_EVERY == 0 else customers[i % N_CUSTOMERS]
         ticket_type = rng.choices(list(TICKET_TYPE_WEIGHTS), list(TICKET_TYPE_WEIGHTS.values()))[0]
         draw = rng.random()
         first_reply = date_resolved = date_closed = None
-        breached = escalated = False
+        escalated = False
         score = 0
         if draw < 0.76:
             kind = "closed"
@@ -161,10 +179,11 @@ def _ticket_rows(env, rng, now, specialists, customers, big):
             received = now - timedelta(days=rng.uniform(5, 1095))
             date_closed = received + timedelta(hours=rng.uniform(1, 48))
         elif draw < 0.83:
-            # no reply past the deadline: 2 in 3 not escalated yet (scan's work)
+            # no reply yet: 2 in 3 not escalated yet (the scan's work once
+            # past their deadline)
             kind = "late" if rng.random() < 2 / 3 else "late_escalated"
             received = now - timedelta(days=rng.uniform(1.5, 20))
-            breached = escalated = kind == "late_escalated"
+            escalated = kind == "late_escalated"
         elif draw < 0.86:
             kind = "new"
             received = now - timedelta(hours=rng.uniform(0, 20))
@@ -178,10 +197,20 @@ def _ticket_rows(env, rng, now, specialists, customers, big):
             first_reply = received + timedelta(hours=rng.uniform(0.5, 36))
             date_resolved = first_reply + timedelta(days=rng.uniform(0.2, 2))
         counts[kind] += 1
-        # one working day, a calendar day being close enough here
-        deadline = received + day
-        if first_reply and first_reply > deadline:
-            breached = True
+        drafts.append(
+            (i, customer, ticket_type, kind, received, first_reply, escalated, date_resolved, date_closed, score)
+        )
+    reply_days = _reply_days(env)
+    start = time.perf_counter()
+    deadlines = env.company.kf_add_working_days_batch([(reply_days[d[2]], d[4]) for d in drafts])
+    print(
+        f"setup: {len(deadlines):,} reply deadlines planned by res.company.kf_add_working_days_batch "
+        f"(reply days {reply_days}) in {time.perf_counter() - start:.2f} s"
+    )
+    rows = []
+    for draft, deadline in zip(drafts, deadlines, strict=True):
+        i, customer, ticket_type, kind, received, first_reply, escalated, date_resolved, date_closed, score = draft
+        breached = escalated or bool(first_reply and first_reply > deadline)
         stage_key = {"late": "new", "late_escalated": "new"}.get(kind, kind)
         rows.append(
             (
@@ -299,6 +328,8 @@ def _order_rows(env, rng, now, manager, technicians, teams, customers, big, proj
                 esc_overdue,
                 False,
                 False,
+                "service",
+                "draft",
                 True,
                 uid,
                 uid,
@@ -313,7 +344,8 @@ ORDER_COLUMNS = (
     "name partner_id commercial_partner_id project_id team_id user_id dispatcher_id company_id state "
     "priority date_planned_start date_planned_end date_dispatched date_acknowledged date_start date_done "
     "date_closed address work_content dispatch_escalated ack_escalated overdue_escalated "
-    "certificate_complete certificate_paper_archived active create_uid write_uid create_date write_date"
+    "certificate_complete certificate_paper_archived kf_order_type kf_quote_state active create_uid write_uid "
+    "create_date write_date"
 ).split()
 
 
@@ -464,6 +496,82 @@ def _bench_escalation_scan(env):
     )
 
 
+# ------------------------------------------------------------------ ticket creation
+N_CREATE = 1_000
+
+
+def _create_vals(env, count):
+    rng = random.Random(SEED + 1)
+    customers = env["res.partner"].search([("name", "=like", "Bench Customer 0%")], limit=200)
+    specialists = env["res.users"].search([("login", "=like", "bench_specialist_%")])
+    now = fields.Datetime.now().replace(microsecond=0)
+    vals_list = []
+    for i in range(count):
+        ticket_type = rng.choices(list(TICKET_TYPE_WEIGHTS), list(TICKET_TYPE_WEIGHTS.values()))[0]
+        vals_list.append(
+            {
+                "subject": f"{rng.choice(SUBJECTS[ticket_type])} (created {i})",
+                "ticket_type": ticket_type,
+                "channel": rng.choice(CHANNELS),
+                "partner_id": customers[i % len(customers)].id,
+                "user_id": specialists[i % len(specialists)].id,
+                "date_received": (now - timedelta(hours=rng.uniform(0, 96))).replace(microsecond=0),
+            }
+        )
+    return vals_list
+
+
+def _time_create(env, vals_list, batch):
+    """Create the tickets (in one ``create`` or one per ticket), flush, and
+    roll back; (seconds, queries, deadlines)."""
+    Ticket = env["kf.ticket"]
+    env.invalidate_all()
+    before = env.cr.sql_log_count
+    start = time.perf_counter()
+    if batch:
+        tickets = Ticket.create(vals_list)
+    else:
+        tickets = Ticket.browse([Ticket.create(vals).id for vals in vals_list])
+    env.flush_all()
+    elapsed = time.perf_counter() - start
+    queries = env.cr.sql_log_count - before
+    deadlines = tickets.mapped("sla_deadline")
+    env.cr.rollback()
+    env.invalidate_all()
+    return elapsed, queries, deadlines
+
+
+def _bench_create(env, repetitions=3):
+    """1,000 tickets in one ``create`` against the naive loop of one
+    ``create`` per ticket, alternating; both rolled back. The deadlines must
+    be those KF's batch planning gives."""
+    vals_list = _create_vals(env, N_CREATE)
+    print(f"0. ticket creation: {N_CREATE} tickets in one create() vs one create() per ticket (rolled back)")
+    reply_days = _reply_days(env)
+    expected = env.company.kf_add_working_days_batch(
+        [(reply_days[v["ticket_type"]], v["date_received"]) for v in vals_list]
+    )
+    env.cr.rollback()
+    results = {"batch": [], "loop": []}
+    for repetition in range(repetitions):
+        for label in ("batch", "loop") if repetition % 2 == 0 else ("loop", "batch"):
+            elapsed, queries, deadlines = _time_create(env, vals_list, label == "batch")
+            if deadlines != expected:
+                wrong = sum(1 for got, want in zip(deadlines, expected, strict=True) if got != want)
+                print(f"  {label}: {wrong} deadlines differ from kf_add_working_days_batch")
+            results[label].append((elapsed, queries))
+    for label, runs in results.items():
+        times = [elapsed for elapsed, _queries in runs]
+        queries = runs[0][1]
+        print(
+            f"  {label:<6} min {min(times):6.2f} s  median {statistics.median(times):6.2f} s  "
+            f"{queries:6d} queries ({queries / N_CREATE:.1f} per ticket, {min(times) / N_CREATE * 1000:.2f} ms "
+            f"per ticket)  {repetitions} runs"
+        )
+    ratio = min(t for t, _q in results["loop"]) / min(t for t, _q in results["batch"])
+    print(f"  -> one create() is {ratio:.1f}x the speed of the per-ticket loop; deadlines checked against the API")
+
+
 # --------------------------------------------------------------------------- portal
 def _stats(label, timings, size):
     timings = sorted(timings)
@@ -547,6 +655,7 @@ def _bench_portal(env, base_url):
 
 
 def run(env, base_url):
+    _bench_create(env)
     _bench_sla_scan(env)
     _bench_escalation_scan(env)
     _bench_portal(env, base_url)
