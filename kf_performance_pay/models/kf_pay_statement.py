@@ -222,16 +222,9 @@ class KfPayStatement(models.Model):
         # pays what earlier months left unpaid, so two months computed at
         # once could both take it
         advisory_xact_lock(self.env.cr, (self._name, company.id))
-        if self._kf_computed_meanwhile(company):
-            if self.env.context.get("kf_pay_cron"):
-                _logger.info("Pay statements of company %s computed by a concurrent run", company.id)
-                return Statement.browse()
-            raise UserError(
-                self.env._(
-                    "The pay statements of %(company)s were computed at the same moment: compute again.",
-                    company=company.name,
-                )
-            )
+        if self._kf_computed_meanwhile(company, retry=not self.env.context.get("kf_pay_cron")):
+            _logger.info("Pay statements of company %s computed by a concurrent run", company.id)
+            return Statement.browse()
         period = KfPayPeriod(self.env, date_from, company)
         items = self._kf_collect_items(period)
         existing = Statement.search([("company_id", "=", company.id), ("date_from", "=", date_from)])
@@ -319,14 +312,18 @@ class KfPayStatement(models.Model):
         statements = self.browse([s.id for s in drafts.values()])
         statements.sudo().write({"date_computed": fields.Datetime.now()})
 
-    def _kf_computed_meanwhile(self, company):
+    def _kf_computed_meanwhile(self, company, retry=False):
         """True when another computation for ``company`` committed after this
         transaction began (its statements and lines are invisible here, and
         this run would pay twice what it paid). Each run stamps the company
-        row, so the later run meets the earlier one's stamp."""
+        row, so the later run meets the earlier one's stamp. With ``retry``
+        (a manager's button) the serialization failure is raised instead:
+        Odoo replays the request in a new transaction, which sees it all."""
         cr = self.env.cr
         probe = SQL("SELECT id FROM res_company WHERE id = %s FOR UPDATE", company.id)
-        if hits_concurrent_rows(cr, probe, keep=True):
+        if retry:
+            cr.execute(probe)
+        elif hits_concurrent_rows(cr, probe, keep=True):
             return True
         cr.execute(
             SQL("UPDATE res_company SET kf_pay_computed_on = now() at time zone 'UTC' WHERE id = %s", company.id)

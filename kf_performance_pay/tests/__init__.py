@@ -5,3 +5,4 @@ from . import test_pay_commissioning
 from . import test_pay_maintenance
 from . import test_pay_repair_bonus
 from . import test_pay_reports
+from . import test_pay_concurrency

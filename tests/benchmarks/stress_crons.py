@@ -36,12 +36,21 @@ ROOT = HERE.parent.parent
 DURATION = 150  # seconds of concurrent load
 KF_CRONS = [
     "kf_customer_service.ir_cron_kf_contract_renewal_scan",
+    "kf_customer_service.ir_cron_kf_payment_invoicing",
     "kf_customer_service.ir_cron_kf_payment_dunning_scan",
+    "kf_customer_service.ir_cron_kf_wechat_member_check",
     "kf_dispatch.ir_cron_kf_ticket_sla_scan",
     "kf_dispatch.ir_cron_kf_dispatch_order_escalation",
+    "kf_dispatch.ir_cron_kf_feedback_overdue_scan",
+    "kf_dispatch.ir_cron_kf_maintenance_plan_generate",
+    "kf_dispatch.ir_cron_kf_weekly_visit_list",
+    "kf_dispatch.ir_cron_kf_wecom_send",
     "kf_kpi.ir_cron_kf_kpi_compute",
     "kf_kpi.ir_cron_kf_work_report_reminders",
     "kf_spare_parts.ir_cron_kf_spare_overdue_scan",
+    "kf_performance_pay.ir_cron_kf_pay_compute",
+    "kf_performance_pay.ir_cron_kf_pay_penalty_propose",
+    "kf_performance_pay.ir_cron_kf_pay_finance_reminder",
 ]
 
 
