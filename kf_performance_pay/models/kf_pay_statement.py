@@ -75,6 +75,7 @@ class KfPayStatement(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     date_from = fields.Date("Month", required=True, index=True, readonly=True)
+    month = fields.Char(compute="_compute_name", store=True, help="The statement's month, YYYY-MM.")
     date_to = fields.Date(required=True, readonly=True)
     state = fields.Selection(
         [("draft", "Draft"), ("reviewed", "Reviewed"), ("approved", "Approved")],
@@ -107,6 +108,7 @@ class KfPayStatement(models.Model):
     def _compute_name(self):
         for statement in self:
             month = statement.date_from.strftime("%Y-%m") if statement.date_from else ""
+            statement.month = month
             statement.name = f"{statement.user_id.name or ''} {month}".strip()
 
     @api.depends("line_ids.amount")
@@ -250,7 +252,8 @@ class KfPayStatement(models.Model):
         items = []
         for source in self._kf_pay_sources():
             items += getattr(self, source)(period)
-        items = [i for i in items if period.window_from <= i["date_due"] <= period.date_to]
+        start = max(period.window_from, period.company.sudo().kf_pay_date_start or period.window_from)
+        items = [i for i in items if start <= i["date_due"] <= period.date_to]
         items = self._kf_apply_leavers(period, items)
         paid = self._kf_paid_keys(period, [i["source_key"] for i in items])
         items = [i for i in items if i["source_key"] not in paid]

@@ -25,6 +25,7 @@ class KfPayStatementLine(models.Model):
     user_id = fields.Many2one(related="statement_id.user_id", store=True, string="Employee")
     company_id = fields.Many2one(related="statement_id.company_id", store=True, index=True)
     date_from = fields.Date(related="statement_id.date_from", store=True, string="Month")
+    statement_month = fields.Char(related="statement_id.month", string="Month (YYYY-MM)")
     state = fields.Selection(related="statement_id.state", string="Statement Status")
     currency_id = fields.Many2one(related="statement_id.currency_id")
     sequence = fields.Integer(default=10)

@@ -12,6 +12,12 @@ class ResCompany(models.Model):
         help="Last computation of the company's pay statements (each run stamps it).",
     )
 
+    kf_pay_date_start = fields.Date(
+        "Performance Pay From",
+        groups="base.group_user",
+        help="Pay falling due before this day was settled outside Odoo: the statements leave it out. Set it to the "
+        "first day of the first month Odoo computes, or the first statement pays the past twelve months.",
+    )
     kf_pay_clerk_id = fields.Many2one(
         "res.users",
         "Commissioning Clerk",

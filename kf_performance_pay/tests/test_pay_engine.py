@@ -166,3 +166,15 @@ class TestPayEngine(KfPayCommon):
             {"key": "alarm_points", "value": 100, "date_from": date(2025, 1, 1), "company_id": self.company.id}
         )
         self.assertEqual(self.Rule.kf_rule_set(self.company).value("alarm_points", day), 100)
+
+    def test_pay_before_the_start_date_is_left_out(self):
+        """A company moving to Odoo in April paid March by hand: the first
+        statement must not pay March again."""
+        self.company.kf_pay_date_start = date(2026, 4, 1)
+        items = [
+            {"user_id": self.specialist.id, "amount": 70.0, "source_key": "t:march", "date_due": date(2026, 3, 31)},
+            {"user_id": self.specialist.id, "amount": 30.0, "source_key": "t:april", "date_due": date(2026, 4, 1)},
+        ]
+        with self._with_items(items):
+            april = self._compute(self.month(2026, 4))
+        self.assertEqual(april[self.specialist].amount_total, 30.0)
