@@ -19,6 +19,7 @@
         "views/kf_spare_part_charge_views.xml",
         "views/kf_spare_repair_views.xml",
         "views/kf_part_quote_views.xml",
+        "views/kf_part_quote_templates.xml",
         "wizard/kf_spare_statement_views.xml",
         "views/kf_dispatch_order_views.xml",
         "views/kf_spare_parts_menus.xml",
