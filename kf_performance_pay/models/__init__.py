@@ -18,3 +18,4 @@ from . import kf_pay_maintenance
 from . import kf_pay_repair
 from . import kf_pay_bonus
 from . import kf_pay_statement_report
+from . import kf_pay_run

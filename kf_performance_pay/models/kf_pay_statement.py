@@ -318,20 +318,26 @@ class KfPayStatement(models.Model):
     def _kf_computed_meanwhile(self, company, retry=False):
         """True when another computation for ``company`` committed after this
         transaction began (its statements and lines are invisible here, and
-        this run would pay twice what it paid). Each run stamps the company
-        row, so the later run meets the earlier one's stamp. With ``retry``
-        (a manager's button) the serialization failure is raised instead:
-        Odoo replays the request in a new transaction, which sees it all."""
+        this run would pay twice what it paid). Each run stamps the
+        company's ``kf.pay.run`` row, so the later run meets the earlier
+        one's stamp. With ``retry`` (a manager's button) the serialization
+        failure is raised instead: Odoo replays the request in a new
+        transaction, which sees it all."""
         cr = self.env.cr
-        probe = SQL("SELECT id FROM res_company WHERE id = %s FOR UPDATE", company.id)
-        if retry:
-            cr.execute(probe)
-        elif hits_concurrent_rows(cr, probe, keep=True):
-            return True
-        cr.execute(
-            SQL("UPDATE res_company SET kf_pay_computed_on = now() at time zone 'UTC' WHERE id = %s", company.id)
+        create = SQL(
+            """INSERT INTO kf_pay_run (company_id, date_computed) VALUES (%s, now() at time zone 'UTC')
+               ON CONFLICT (company_id) DO NOTHING""",
+            company.id,
         )
-        company.invalidate_recordset(["kf_pay_computed_on"])
+        lock = SQL("SELECT id FROM kf_pay_run WHERE company_id = %s FOR UPDATE", company.id)
+        for probe in (create, lock):
+            if retry:
+                cr.execute(probe)
+            elif hits_concurrent_rows(cr, probe, keep=True):
+                return True
+        cr.execute(
+            SQL("UPDATE kf_pay_run SET date_computed = now() at time zone 'UTC' WHERE company_id = %s", company.id)
+        )
         return False
 
     @api.model
