@@ -77,7 +77,9 @@ class TestPayStatementMonth(KfPayCommon):
             {"name": "Month labour", "item_type": "labour", "list_price": 800.0, "floor_price": 500.0}
         )
         cls.part = Price.create({"name": "Month part", "item_type": "part", "list_price": 300.0, "floor_price": 200.0})
-        cls.travel = Price.create({"name": "Month travel", "item_type": "travel", "list_price": 150.0, "floor_price": 0.0})
+        cls.travel = Price.create(
+            {"name": "Month travel", "item_type": "travel", "list_price": 150.0, "floor_price": 0.0}
+        )
         cls._commissioning()
         cls._maintenance()
         cls._repair()
