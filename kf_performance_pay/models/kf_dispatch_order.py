@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -117,8 +119,11 @@ class KfDispatchOrder(models.Model):
                 order.kf_pay_status = "settled"
 
     def _kf_local_date(self, dt):
-        tz = self.company_id.resource_calendar_id.tz or "Asia/Shanghai"
-        return fields.Datetime.context_timestamp(self.with_context(tz=tz), dt).date() if dt else None
+        """The day of the UTC naive datetime ``dt`` in the company calendar's time zone."""
+        if not dt:
+            return None
+        tz = pytz.timezone(self.company_id.resource_calendar_id.tz or "Asia/Shanghai")
+        return pytz.utc.localize(dt).astimezone(tz).date()
 
     def _kf_documents_late(self, rules):
         """True when a document reached (or, still missing, can no longer

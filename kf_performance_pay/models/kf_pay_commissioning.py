@@ -4,7 +4,7 @@ from datetime import date, datetime
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, models
-from odoo.tools.misc import format_date
+from odoo.tools import SQL
 
 from .kf_dispatch_order import KF_PAY_DOCUMENTS
 
@@ -80,6 +80,7 @@ class KfPayStatement(models.Model):
         few grouped queries for the whole company."""
         Order = self.env[ORDER_MODEL].sudo()
         orders = Order.search(self._kf_commissioning_orders_domain(period), order="id")
+        orders = self._kf_commissioning_unpaid(period, orders)
         self._kf_load_langs(orders.user_id)
         months = {self._kf_assigned_month(period, order) for order in orders} | {period.date_from}
         volumes = self._kf_commissioning_volumes(period, months)
@@ -89,6 +90,46 @@ class KfPayStatement(models.Model):
         items += self._kf_low_volume_items(period, volumes)
         items += self._kf_year_points_items(period)
         return items
+
+    @api.model
+    def _kf_commissioning_unpaid(self, period, orders):
+        """The orders among ``orders`` with a fee the period may pay: an 80 %
+        (due on the call-back day) or a 20 % (due on 31 December of the
+        call-back's year, or on the later acceptance day) falling due in the
+        period's window and not on a statement other than this month's
+        drafts. The others would only give items dropped as paid or not due:
+        one query, so that a month does not rebuild the fees of the whole
+        window."""
+        if not orders:
+            return orders
+        self.env["kf.pay.statement.line"].flush_model(["source_key", "statement_id", "company_id"])
+        self.flush_model(["company_id", "date_from", "state"])
+        self.env[ORDER_MODEL].flush_model(["kf_pay_callback_date", "kf_acceptance_date"])
+        rows = self.env.execute_query(
+            SQL(
+                """WITH o AS (SELECT id, kf_pay_callback_date AS callback, kf_acceptance_date AS accepted
+                                FROM kf_dispatch_order WHERE id = ANY(%(ids)s)),
+                        due AS (SELECT id, 'comm80:' || id AS key, callback AS day FROM o
+                                 UNION ALL
+                                SELECT id, 'comm20:' || id,
+                                       GREATEST(make_date(extract(year FROM callback)::int, 12, 31), accepted)
+                                  FROM o WHERE accepted IS NOT NULL)
+                   SELECT DISTINCT due.id FROM due
+                    WHERE due.day BETWEEN %(window_from)s AND %(date_to)s
+                      AND NOT EXISTS (
+                          SELECT 1 FROM kf_pay_statement_line l
+                            JOIN kf_pay_statement s ON s.id = l.statement_id
+                           WHERE l.company_id = %(company)s AND l.source_key = due.key
+                             AND NOT (s.date_from = %(month)s AND s.state = 'draft'))""",
+                ids=orders.ids,
+                window_from=period.window_from,
+                date_to=period.date_to,
+                company=period.company.id,
+                month=period.date_from,
+            )
+        )
+        unpaid = {row[0] for row in rows}
+        return orders.browse([order_id for order_id in orders.ids if order_id in unpaid])
 
     @staticmethod
     def _kf_assigned_month(period, order):
@@ -149,7 +190,10 @@ class KfPayStatement(models.Model):
         fee = order.kf_pay_points * rate.value * volume_percent / 100.0
         callback_day = order.kf_pay_callback_date
         advance_percent = rules.value("advance_percent", callback_day, default=100.0)
-        env = order.user_id.kf_lang_env()
+        key = ("lang_env", order.user_id.id)
+        if key not in period.memo:
+            period.memo[key] = order.user_id.kf_lang_env()
+        env = period.memo[key]
         common = {
             "user_id": order.user_id.id,
             "quantity": order.kf_pay_points,
@@ -187,7 +231,7 @@ class KfPayStatement(models.Model):
                         "Commissioning %(order)s: balance %(percent)s%% (inspection accepted on %(date)s)",
                         order=order.name,
                         percent=_num(100.0 - advance_percent),
-                        date=format_date(env, accepted),
+                        date=period.format_date(env, accepted),
                     ),
                     amount=fee - fee * advance_percent / 100.0,
                     source_key=f"comm20:{order.id}",

@@ -51,16 +51,23 @@ class KfPayRuleSet:
         self.company = company
         own = {(r.key, r.zone) for r in rules if r.company_id}
         self.rows = [r for r in rules if r.company_id or (r.key, r.zone) not in own]
+        # the rows' values by (key, zone), read once: the sources look rules
+        # up for each record they pay
+        self._by_key = {}
+        for row in self.rows:
+            self._by_key.setdefault((row.key, row.zone or False), []).append(
+                (row.date_from, row.date_to, row.min_value, row.max_value, row)
+            )
+
+    def _valid_values(self, key, day, zone=False):
+        return [
+            values
+            for values in self._by_key.get((key, zone or False), ())
+            if values[0] <= day and (not values[1] or day <= values[1])
+        ]
 
     def _valid(self, key, day, zone=False):
-        return [
-            r
-            for r in self.rows
-            if r.key == key
-            and (r.zone or False) == (zone or False)
-            and r.date_from <= day
-            and (not r.date_to or day <= r.date_to)
-        ]
+        return [values[4] for values in self._valid_values(key, day, zone)]
 
     def rule(self, key, day, zone=False):
         """The rule row of a single-valued key valid on ``day`` (empty recordset when none)."""
@@ -73,8 +80,8 @@ class KfPayRuleSet:
 
     def tier(self, key, measure, day, zone=False):
         """The tier row of ``key`` whose [min, max) holds ``measure`` on ``day``, else None."""
-        for row in self._valid(key, day, zone):
-            if row.min_value <= measure and (not row.max_value or measure < row.max_value):
+        for _date_from, _date_to, min_value, max_value, row in self._valid_values(key, day, zone):
+            if min_value <= measure and (not max_value or measure < max_value):
                 return row
         return None
 

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, float_round
+from odoo.tools.misc import format_date
 
 from odoo.addons.kf_customer_service.models.kf_concurrency import advisory_xact_lock, hits_concurrent_rows
 
@@ -25,7 +26,9 @@ class KfPayPeriod:
     ``date_from``/``date_to``: the month; ``window_from``: the first day pay
     still unpaid is taken from; ``dt_from``/``dt_to``/``dt_window_from``: the
     same bounds as UTC datetimes (midnight in the company calendar's time
-    zone), for datetime fields; ``rules``: ``kf.pay.rule.kf_rule_set``."""
+    zone), for datetime fields; ``rules``: ``kf.pay.rule.kf_rule_set``;
+    ``memo``: a dict the sources may keep lookups in for the computation
+    (e.g. dates formatted per language)."""
 
     def __init__(self, env, date_from, company):
         self.env = env
@@ -38,10 +41,18 @@ class KfPayPeriod:
         self.dt_to = self.utc(self.date_to + timedelta(days=1))
         self.dt_window_from = self.utc(self.window_from)
         self.rules = env["kf.pay.rule"].kf_rule_set(company)
+        self.memo = {}
 
     def utc(self, day):
         """Midnight starting ``day`` in the company's time zone, as UTC naive."""
         return self.tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+
+    def format_date(self, env, day):
+        """``odoo.tools.misc.format_date`` in ``env``'s language, memoised."""
+        key = ("format_date", env.lang, day)
+        if key not in self.memo:
+            self.memo[key] = format_date(env, day)
+        return self.memo[key]
 
     def local_date(self, dt):
         """The company-local day of a UTC naive datetime."""

@@ -6,3 +6,4 @@ from . import test_pay_maintenance
 from . import test_pay_repair_bonus
 from . import test_pay_reports
 from . import test_pay_concurrency
+from . import test_pay_statement_month
