@@ -309,22 +309,18 @@ class KfPayStatement(models.Model):
 
     @api.model
     def _kf_save_lines(self, period, drafts, items):
-        """Replace the lines of the draft statements (user id → statement)."""
-        Line = self.env["kf.pay.statement.line"].sudo()
-        Line.search([("statement_id", "in", [s.id for s in drafts.values()])]).unlink()
-        # unlink empties the cache: read the statements' fields the lines
-        # relate to at once, not once per line
-        self.sudo().browse([s.id for s in drafts.values()]).fetch(["user_id", "company_id", "date_from"])
+        """Replace the lines of the draft statements (user id → statement)
+        and their totals in a few statements whatever the number of
+        employees or lines (``kf.pay.statement.line._kf_replace``)."""
         currency = period.company.currency_id
+        Line = self.env["kf.pay.statement.line"].sudo()
         vals_list = []
         for item in items:
             statement = drafts.get(item["user_id"])
             if not statement:
                 continue  # reviewed/approved this month: paid by the next draft statement
             vals_list.append(Line._kf_vals_from_item(statement, item, currency))
-        Line.create(vals_list)
-        statements = self.browse([s.id for s in drafts.values()])
-        statements.sudo().write({"date_computed": fields.Datetime.now()})
+        Line._kf_replace(self.sudo().browse([s.id for s in drafts.values()]), vals_list)
 
     def _kf_computed_meanwhile(self, company, retry=False):
         """True when another computation for ``company`` committed after this

@@ -1,5 +1,8 @@
+import json
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 CATEGORIES = [
     ("commissioning", "Commissioning fee"),
@@ -83,6 +86,71 @@ class KfPayStatementLine(models.Model):
             "sequence": item.get("sequence", 10),
             "transferred_from_id": item.get("transferred_from") or False,
         }
+
+    @api.model
+    def _kf_replace(self, statements, vals_list):
+        """Delete the lines of the draft ``statements``, insert ``vals_list``
+        (values of ``_kf_vals_from_item``) and write the statements' totals
+        and computation time: one DELETE, one INSERT, one UPDATE. Server
+        code only (the values are the computation's, checked there)."""
+        if not statements:
+            return
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(SQL("DELETE FROM kf_pay_statement_line WHERE statement_id = ANY(%s)", statements.ids))
+        heads = {s.id: s for s in statements}
+        rows = [
+            {
+                **vals,
+                "user_id": heads[vals["statement_id"]].user_id.id,
+                "company_id": heads[vals["statement_id"]].company_id.id,
+                "date_from": heads[vals["statement_id"]].date_from,
+                "rule_id": vals["rule_id"] or None,
+                "res_model": vals["res_model"] or None,
+                "res_ids": vals["res_ids"] or None,
+                "transferred_from_id": vals["transferred_from_id"] or None,
+            }
+            for vals in vals_list
+        ]
+        if rows:
+            cr.execute(
+                SQL(
+                    """INSERT INTO kf_pay_statement_line
+                           (statement_id, user_id, company_id, date_from, sequence, category, name, quantity,
+                            rate, amount, rule_id, res_model, res_ids, source_key, date_due, transferred_from_id,
+                            create_uid, create_date, write_uid, write_date)
+                       SELECT statement_id, user_id, company_id, date_from, sequence, category, name, quantity,
+                              rate, amount, rule_id, res_model, res_ids, source_key, date_due, transferred_from_id,
+                              %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                         FROM jsonb_to_recordset(%(rows)s::jsonb) AS x(
+                              statement_id int, user_id int, company_id int, date_from date, sequence int,
+                              category varchar, name varchar, quantity float8, rate float8, amount numeric,
+                              rule_id int, res_model varchar, res_ids varchar, source_key varchar, date_due date,
+                              transferred_from_id int)""",
+                    uid=self.env.uid,
+                    rows=json.dumps(rows, default=str),
+                )
+            )
+        cr.execute(
+            SQL(
+                """UPDATE kf_pay_statement s
+                      SET amount_earned = coalesce(t.earned, 0), amount_deducted = coalesce(t.deducted, 0),
+                          amount_total = coalesce(t.total, 0), line_count = coalesce(t.n, 0),
+                          date_computed = now() at time zone 'UTC', write_uid = %(uid)s,
+                          write_date = now() at time zone 'UTC'
+                     FROM (SELECT id FROM unnest(%(ids)s::int[]) AS id) AS h
+                LEFT JOIN (SELECT statement_id, sum(amount) FILTER (WHERE amount > 0) AS earned,
+                                  -sum(amount) FILTER (WHERE amount < 0) AS deducted,
+                                  sum(amount) AS total, count(*) AS n
+                             FROM kf_pay_statement_line WHERE statement_id = ANY(%(ids)s)
+                            GROUP BY statement_id) AS t ON t.statement_id = h.id
+                    WHERE s.id = h.id""",
+                uid=self.env.uid,
+                ids=statements.ids,
+            )
+        )
+        self.invalidate_model()
+        statements.invalidate_recordset()
 
     def action_open_records(self):
         """The records the line was computed from (read with the user's rights)."""
