@@ -86,7 +86,7 @@ class KfPayStatement(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     date_from = fields.Date("Month", required=True, index=True, readonly=True)
-    month = fields.Char(compute="_compute_name", store=True, help="The statement's month, YYYY-MM.")
+    month = fields.Char("Pay Month", compute="_compute_name", store=True, help="The statement's month, YYYY-MM.")
     date_to = fields.Date(required=True, readonly=True)
     state = fields.Selection(
         [("draft", "Draft"), ("reviewed", "Reviewed"), ("approved", "Approved")],
