@@ -8,7 +8,7 @@ from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.kf_customer_service.tests.common import run_concurrently
+from odoo.addons.kf_customer_service.tests.common import remove_committed_fixture, run_concurrently
 
 _logger = logging.getLogger(__name__)
 
@@ -59,23 +59,7 @@ class TestPayConcurrency(BaseCase):
             # confirmed reports are never deleted by users: the fixture's goes by SQL
             env.cr.execute("DELETE FROM kf_product_defect_report WHERE id = %s", [cls.report_id])
             user = env["res.users"].browse(cls.user_id)
-            company = env["res.company"].browse(cls.company_id)
-            try:
-                with mute_logger("odoo.sql_db"), cr.savepoint():
-                    partner = user.partner_id
-                    user.unlink()
-                    partner.unlink()
-                    company.unlink()
-            except Exception:  # with Inventory installed the company cannot be deleted
-                _logger.info("pay concurrency fixture archived instead of deleted")
-                env.invalidate_all()
-                for records in (user, company):
-                    try:
-                        with cr.savepoint():
-                            records.active = False
-                    except Exception:  # best effort, logged
-                        _logger.warning("pay concurrency fixture %s left active", records)
-                    env.invalidate_all()
+            remove_committed_fixture(env, user, user.partner_id, env["res.company"].browse(cls.company_id))
 
     def _work(self, cron):
         def work(env):

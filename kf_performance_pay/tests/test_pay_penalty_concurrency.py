@@ -4,9 +4,8 @@ from datetime import timedelta
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.kf_customer_service.tests.common import run_concurrently
+from odoo.addons.kf_customer_service.tests.common import remove_committed_fixture, run_concurrently
 
 _logger = logging.getLogger(__name__)
 
@@ -62,22 +61,12 @@ class TestPayPenaltyConcurrency(BaseCase):
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
             env["kf.pay.penalty"].search([("company_id", "=", cls.company_id)]).unlink()
-            for model, res_id in cls.records:
-                try:
-                    with mute_logger("odoo.sql_db"), cr.savepoint():
-                        env[model].browse(res_id).unlink()
-                except Exception:  # kept with its history: archived below with its company
-                    env.invalidate_all()
-                    _logger.info("penalty concurrency fixture %s,%s kept", model, res_id)
-            engineer = env["res.users"].browse(cls.engineer_id)
-            company = env["res.company"].browse(cls.company_id)
-            for records in (engineer, company):
-                try:
-                    with cr.savepoint():
-                        records.active = False
-                except Exception:  # best effort, logged
-                    _logger.warning("penalty concurrency fixture %s left active", records)
-                env.invalidate_all()
+            remove_committed_fixture(
+                env,
+                *(env[model].browse(res_id) for model, res_id in cls.records),
+                env["res.users"].browse(cls.engineer_id),
+                env["res.company"].browse(cls.company_id),
+            )
 
     def test_proposal_scan_twice_at_once(self):
         def scan(env):
