@@ -4,6 +4,7 @@ from . import resource_calendar
 from . import resource_calendar_attendance
 from . import resource_calendar_leaves
 from . import kf_calendar_workday
+from . import kf_run_stamp
 from . import res_company
 from . import mail_activity
 from . import mail_thread

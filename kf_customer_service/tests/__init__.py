@@ -20,3 +20,4 @@ from . import test_working_calendar
 from . import test_renewal_wizard
 from . import test_language
 from . import test_tours
+from . import test_run_stamp

@@ -6,11 +6,11 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
-
-from odoo.addons.kf_customer_service.models.kf_concurrency import hits_concurrent_rows
 
 from .kf_dispatch_order_quote import FEEDBACK_SERVICE_TYPES
+
+# the stamp (kf.run.stamp) of the day's list of missing and late forms
+FEEDBACK_LIST_JOB = "kf.feedback.list"
 
 MANAGER_GROUP = "kf_customer_service.group_kf_manager"
 SERVICE_TYPES = [
@@ -324,17 +324,14 @@ class KfServiceFeedback(models.Model):
     @api.model
     def _kf_list_for_manager(self, company, forms, late):
         """One activity for the company's manager listing ``forms``, at most
-        once a day: the company row is locked and a run that finds it
-        updated by a concurrent run (or already listed today) leaves."""
+        once a day: a run that finds the day's list made (by a concurrent
+        run too) leaves."""
         manager = company.kf_get_manager()
         if not manager:
             return self.browse()
         env = manager.kf_lang_env()
         today = fields.Date.context_today(self.with_user(manager))
-        lock = SQL("SELECT id FROM res_company WHERE id = %s FOR UPDATE", company.id)
-        if hits_concurrent_rows(self.env.cr, lock, keep=True):
-            return self.browse()
-        if company.kf_feedback_list_date and company.kf_feedback_list_date >= today:
+        if not self.env["kf.run.stamp"].sudo().kf_claim(FEEDBACK_LIST_JOB, company, today):
             return self.browse()
         rows = Markup("").join(
             Markup("<li>%s</li>")
@@ -354,5 +351,4 @@ class KfServiceFeedback(models.Model):
             "kf_dispatch.mail_activity_type_kf_feedback_overdue",
             {forms[0].id: (manager, today, summary, Markup("<ul>%s</ul>") % rows)},
         )
-        company.sudo().kf_feedback_list_date = today
         return forms

@@ -14,15 +14,3 @@ class ResCompany(models.Model):
         default=10,
         help="Working days after a maintenance contract's start by which its initialisation test is due.",
     )
-    kf_visit_list_week = fields.Date(
-        string="Visit List Made For Week",
-        readonly=True,
-        copy=False,
-        help="Monday of the last week whose visit list was created.",
-    )
-    kf_feedback_list_date = fields.Date(
-        string="Feedback Forms Listed On",
-        readonly=True,
-        copy=False,
-        help="Last day the missing and late feedback forms were listed for the manager.",
-    )

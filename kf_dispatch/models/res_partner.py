@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
-from odoo.addons.kf_customer_service.models.kf_concurrency import advisory_xact_lock, hits_concurrent_rows
+# the stamp (kf.run.stamp) of the week's visit list
+VISIT_LIST_JOB = "kf.visit.list"
 
 
 class ResPartner(models.Model):
@@ -87,7 +87,7 @@ class ResPartner(models.Model):
     @api.model
     def _visit_list_companies_domain(self, monday):
         """Companies whose list of the week starting ``monday`` is not made yet."""
-        return ["|", ("kf_visit_list_week", "=", False), ("kf_visit_list_week", "<", monday)]
+        return [("id", "not in", self.env["kf.run.stamp"].sudo().kf_done_companies(VISIT_LIST_JOB, monday).ids)]
 
     @api.model
     def _visit_list_customers(self, company, today):
@@ -114,13 +114,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _kf_create_visit_list(self, company, monday):
-        cr = self.env.cr
-        advisory_xact_lock(cr, ("kf.visit.list", company.id))
-        lock = SQL("SELECT id FROM res_company WHERE id = %s FOR UPDATE", company.id)
-        if hits_concurrent_rows(cr, lock, keep=True):
-            return self.browse()  # a concurrent run made this week's list
-        if company.kf_visit_list_week and company.kf_visit_list_week >= monday:
-            return self.browse()  # made already
+        if not self.env["kf.run.stamp"].sudo().kf_claim(VISIT_LIST_JOB, company, monday):
+            return self.browse()  # made already, or by a concurrent run
         customers = self._visit_list_customers(company, monday)
         # customers without a company fall to the manager of the company scanned
         assignees = (
@@ -144,5 +139,4 @@ class ResPartner(models.Model):
         self.env["mail.activity"].kf_create_activities(
             customers, "kf_dispatch.mail_activity_type_kf_visit_list", values
         )
-        company.sudo().kf_visit_list_week = monday
         return customers

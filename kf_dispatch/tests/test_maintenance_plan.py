@@ -315,7 +315,7 @@ class TestWeeklyVisitList(KfPlanCommon):
         self.assertEqual(by_partner[self.customer.id].user_id, self.specialist, "in warranty: its specialist")
         self.assertEqual(by_partner[orphan.id].user_id, self.manager, "nobody holds it: the manager")
         self.assertEqual(by_partner[self.customer.id].date_deadline, date(2026, 3, 6))
-        self.assertEqual(self.company.kf_visit_list_week, monday)
+        self.assertEqual(self.env["kf.run.stamp"].kf_done_companies("kf.visit.list", monday), self.company)
         Partner._kf_create_visit_list(self.company, monday)
         self.assertEqual(
             self.env["mail.activity"].search_count(

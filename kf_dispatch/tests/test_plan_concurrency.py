@@ -1,14 +1,10 @@
-import logging
 from datetime import date
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.kf_customer_service.tests.common import run_concurrently
-
-_logger = logging.getLogger(__name__)
+from odoo.addons.kf_customer_service.tests.common import remove_committed_fixture, run_concurrently
 
 
 @tagged("post_install", "-at_install")
@@ -87,30 +83,24 @@ class TestPlanConcurrency(BaseCase):
             env = api.Environment(cr, SUPERUSER_ID, {"active_test": False})
             ids = cls.ids
             company = env["res.company"].browse(ids["company"])
-            try:
-                # with Inventory installed the company keeps its operation
-                # types and cannot be deleted: the failed DELETE is expected
-                with mute_logger("odoo.sql_db"), cr.savepoint():
-                    env["mail.activity"].search(
-                        [("res_model", "=", "res.partner"), ("res_id", "=", ids["customer"])]
-                    ).unlink()
-                    env["kf.visit"].search([("company_id", "=", company.id)]).unlink()
-                    env["kf.dispatch.order"].search([("company_id", "=", company.id)]).unlink()
-                    env["kf.maintenance.plan"].browse(ids["plan"]).unlink()
-                    contract = env["kf.service.contract"].browse(ids["contract"])
-                    contract.state = "cancelled"
-                    contract.unlink()
-                    env["kf.equipment"].browse(ids["equipment"]).unlink()
-                    env["project.project"].browse(ids["project"]).unlink()
-                    env["res.users"].browse(ids["manager"]).unlink()
-                    env["res.partner"].browse(ids["customer"]).unlink()
-                    company.unlink()
-            except Exception:  # leave nothing active behind for the other tests
-                _logger.info("plan concurrency fixture archived instead of deleted")
-                env.invalidate_all()
-                env["kf.maintenance.plan"].browse(ids["plan"]).state = "suspended"
-                env["res.users"].browse(ids["manager"]).active = False
-                company.active = False
+            env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "=", ids["customer"])]).unlink()
+            contract = env["kf.service.contract"].browse(ids["contract"])
+            contract.state = "cancelled"
+            plan = env["kf.maintenance.plan"].browse(ids["plan"])
+            remove_committed_fixture(
+                env,
+                env["kf.visit"].search([("company_id", "=", company.id)]),
+                env["kf.dispatch.order"].search([("company_id", "=", company.id)]),
+                plan,
+                contract,
+                env["kf.equipment"].browse(ids["equipment"]),
+                env["project.project"].browse(ids["project"]),
+                env["res.users"].browse(ids["manager"]),
+                env["res.partner"].browse(ids["customer"]),
+                company,
+            )
+            if plan.exists():  # kept by the database: it generates nothing more
+                plan.state = "suspended"
 
     def _race(self, work):
         return run_concurrently(self, [work, work], "kf.dispatch.order")

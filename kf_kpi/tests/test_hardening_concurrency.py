@@ -1,14 +1,10 @@
-import logging
 from datetime import date
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
-from odoo.tools import mute_logger
 
-from odoo.addons.kf_customer_service.tests.common import run_concurrently
-
-_logger = logging.getLogger(__name__)
+from odoo.addons.kf_customer_service.tests.common import remove_committed_fixture, run_concurrently
 
 MONTH = date(2025, 3, 1)
 
@@ -54,26 +50,7 @@ class TestHardeningConcurrency(BaseCase):
             env["kf.work.report"].search([("company_id", "=", cls.company_id)]).unlink()
             clerk = env["res.users"].browse(cls.clerk_id)
             partners = clerk.partner_id | env["res.partner"].browse(cls.partner_id)
-            company = env["res.company"].browse(cls.company_id)
-            try:
-                # with Inventory installed the company keeps its operation
-                # types and cannot be deleted: the failed DELETE is expected
-                with mute_logger("odoo.sql_db"), cr.savepoint():
-                    clerk.unlink()
-                    partners.unlink()
-                    company.unlink()
-            except Exception:  # leave nothing active behind for the other tests
-                _logger.info("concurrency fixture archived instead of deleted")
-                # the rolled-back savepoint leaves the cache believing the
-                # deletions: read the rows again before archiving them
-                env.invalidate_all()
-                for records in (clerk, partners.with_context(active_test=True), company):
-                    try:
-                        with cr.savepoint():
-                            records.active = False
-                    except Exception:  # best effort, logged
-                        _logger.warning("concurrency fixture %s left active", records)
-                    env.invalidate_all()
+            remove_committed_fixture(env, clerk, partners, env["res.company"].browse(cls.company_id))
 
     def _race(self, work):
         """Run ``work(env)`` in two transactions at once; return their errors."""

@@ -39,6 +39,11 @@ class KfPayLeaver(models.Model):
         for leaver in self:
             if leaver.successor_id == leaver.user_id:
                 raise ValidationError(self.env._("A leaver cannot take over their own work."))
+            if not self.env.su and leaver.successor_id == self.env.user:
+                # the successor is paid the leaver's balances: another director names them
+                raise ValidationError(
+                    self.env._("You cannot name yourself as the successor: another director must record it.")
+                )
 
     @api.onchange("user_id")
     def _onchange_user_id(self):

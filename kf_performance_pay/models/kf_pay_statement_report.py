@@ -5,9 +5,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
-
-from odoo.addons.kf_customer_service.models.kf_concurrency import advisory_xact_lock, hits_concurrent_rows
 
 from .kf_pay_statement import MANAGER_GROUP
 from .kf_pay_statement_line import CATEGORIES
@@ -17,6 +14,8 @@ SPECIALIST_GROUP = "kf_customer_service.group_kf_specialist"
 # the lines finance books as the month's commissioning allocation
 ALLOCATION_CATEGORIES = ("commissioning", "commissioning_final", "clerk_share")
 REMINDER_ACTIVITY_XMLID = "kf_performance_pay.mail_activity_type_kf_pay_finance_export"
+# the stamp (kf.run.stamp) of the month's reminder
+REMINDER_JOB = "kf.pay.finance.reminder"
 # the day of the month finance expects last month's commissioning allocation
 REMINDER_DAY = 5
 
@@ -179,9 +178,7 @@ class KfPayStatement(models.Model):
         """Companies whose clerk was not reminded yet for ``month_start``."""
         return [
             ("kf_manager_id", "!=", False),
-            "|",
-            ("kf_pay_reminder_month", "=", False),
-            ("kf_pay_reminder_month", "<", month_start),
+            ("id", "not in", self.env["kf.run.stamp"].sudo().kf_done_companies(REMINDER_JOB, month_start).ids),
         ]
 
     @api.model
@@ -197,14 +194,8 @@ class KfPayStatement(models.Model):
     @api.model
     def _kf_pay_remind(self, company, month_start):
         """The activity of the month for the company's pay clerks. Once per
-        company and month, even when two runs meet: the company row is
-        locked and a run that finds it changed by a concurrent run leaves."""
-        cr = self.env.cr
-        advisory_xact_lock(cr, ("kf.pay.finance.reminder", company.id))
-        if hits_concurrent_rows(cr, SQL("SELECT id FROM res_company WHERE id = %s FOR UPDATE", company.id), keep=True):
-            return False
-        company.invalidate_recordset(["kf_pay_reminder_month"])
-        if company.kf_pay_reminder_month and company.kf_pay_reminder_month >= month_start:
+        company and month, even when two runs meet (``kf.run.stamp``)."""
+        if not self.env["kf.run.stamp"].sudo().kf_claim(REMINDER_JOB, company, month_start):
             return False
         last_month = month_start - relativedelta(months=1)
         deadline = self.kf_reminder_deadline(company, month_start)
@@ -226,5 +217,4 @@ class KfPayStatement(models.Model):
             )
             values.append((partner.id, (clerk, deadline, summary, note)))
         self.env["mail.activity"].kf_create_activities(partner, REMINDER_ACTIVITY_XMLID, values, notify=True)
-        company.sudo().kf_pay_reminder_month = month_start
         return True

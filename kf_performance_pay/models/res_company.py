@@ -19,14 +19,6 @@ class ResCompany(models.Model):
         help="The clerk paid a share of the specialists' commissioning fees each month; empty = no share taken.",
     )
 
-    kf_pay_reminder_month = fields.Date(
-        "Pay Export Reminder Sent For",
-        readonly=True,
-        copy=False,
-        groups="base.group_user",
-        help="First day of the last month whose reminder to send finance the commissioning allocation was given.",
-    )
-
     @api.constrains("kf_pay_clerk_id")
     def _check_kf_pay_clerk_id(self):
         for company in self.filtered("kf_pay_clerk_id"):

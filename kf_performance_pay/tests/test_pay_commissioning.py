@@ -206,9 +206,9 @@ class TestPayCommissioning(KfPayCommon):
         statement.with_user(self.director).action_approve()
         rule = self.env.ref("kf_performance_pay.kf_pay_rule_rate_local_small")
         with self.assertRaises(UserError):
-            rule.with_user(self.manager).write({"value": 0.3})
-        rule.with_user(self.manager).write({"date_to": date(2026, 3, 31)})
-        self.Rule.with_user(self.manager).create(
+            rule.with_user(self.director).write({"value": 0.3})
+        rule.with_user(self.director).write({"date_to": date(2026, 3, 31)})
+        self.Rule.with_user(self.director).create(
             {"key": "commission_rate", "zone": "local", "max_value": 510, "value": 0.3, "date_from": date(2026, 4, 1)}
         )
         april = self._order(self.specialist, 390, date(2026, 4, 1), date(2026, 4, 3))

@@ -59,6 +59,36 @@ class TestPayEngine(KfPayCommon):
             april = self._compute(self.month(2026, 4))
         self.assertEqual(april[self.specialist].amount_total, 80.0)
 
+    def test_pay_tables_director_only(self):
+        """The rule tables, the penalty catalogue and the leavers move pay:
+        a KF manager reads them, only a director changes them, and nobody
+        names themselves a leaver's successor."""
+        self.assertTrue(self.manager.has_group("kf_customer_service.group_kf_manager"))
+        self.assertFalse(self.manager.has_group("kf_customer_service.group_kf_director"))
+        rule = self.env.ref("kf_performance_pay.kf_pay_rule_clerk_percent")
+        penalty_type = self.env["kf.pay.penalty.type"].search([], limit=1)
+        self.assertTrue(rule.with_user(self.manager).value)
+        with self.assertRaises(AccessError):
+            rule.with_user(self.manager).write({"date_to": date(2030, 12, 31)})
+        with self.assertRaises(AccessError):
+            self.Rule.with_user(self.manager).create(
+                {"key": "clerk_percent", "value": 9.0, "date_from": date(2031, 1, 1)}
+            )
+        with self.assertRaises(AccessError):
+            penalty_type.with_user(self.manager).write({"name": "changed"})
+        leaver_vals = {"user_id": self.specialist.id, "company_id": self.company.id, "date_left": date(2026, 3, 10)}
+        Leaver = self.env["kf.pay.leaver"]
+        with self.assertRaises(AccessError):
+            Leaver.with_user(self.manager).create(dict(leaver_vals, successor_id=self.manager.id))
+        with self.assertRaises(ValidationError):
+            Leaver.with_user(self.director).create(dict(leaver_vals, successor_id=self.director.id))
+        leaver = Leaver.with_user(self.director).create(dict(leaver_vals, successor_id=self.specialist2.id))
+        with self.assertRaises(ValidationError):
+            leaver.with_user(self.director).write({"successor_id": self.director.id})
+        with self.assertRaises(AccessError):
+            leaver.with_user(self.manager).write({"successor_id": self.manager.id})
+        self.assertEqual(leaver.successor_id, self.specialist2)
+
     def test_leaver_forfeits_or_hands_over(self):
         self.env["kf.pay.leaver"].create(
             {
@@ -133,19 +163,19 @@ class TestPayEngine(KfPayCommon):
         statement.with_user(self.manager).action_review()
         statement.with_user(self.director).action_approve()
         with self.assertRaises(UserError):
-            rule.with_user(self.manager).write({"value": 7.0})
+            rule.with_user(self.director).write({"value": 7.0})
         with self.assertRaises(UserError):
-            rule.with_user(self.manager).write({"date_to": date(2026, 2, 28)})
+            rule.with_user(self.director).write({"date_to": date(2026, 2, 28)})
         # the way to change a figure: end the rule after the locked month, add a new one
-        rule.with_user(self.manager).write({"date_to": date(2026, 3, 31)})
-        new = self.Rule.with_user(self.manager).create(
+        rule.with_user(self.director).write({"date_to": date(2026, 3, 31)})
+        new = self.Rule.with_user(self.director).create(
             {"key": "clerk_percent", "value": 7.0, "date_from": date(2026, 4, 1)}
         )
         rules = self.Rule.kf_rule_set(self.company)
         self.assertEqual(rules.value("clerk_percent", date(2026, 3, 31)), 5.0)
         self.assertEqual(rules.value("clerk_percent", date(2026, 4, 1)), 7.0)
         with self.assertRaises(ValidationError):
-            self.Rule.with_user(self.manager).create(
+            self.Rule.with_user(self.director).create(
                 {"key": "clerk_percent", "value": 8.0, "date_from": date(2026, 5, 1)}
             )
         with self.assertRaises(AccessError):

@@ -1,13 +1,10 @@
-import logging
 from datetime import datetime
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 
-from odoo.addons.kf_customer_service.tests.common import run_concurrently
-
-_logger = logging.getLogger(__name__)
+from odoo.addons.kf_customer_service.tests.common import remove_committed_fixture, run_concurrently
 
 DUE = datetime(2031, 3, 10, 10, 0)
 
@@ -61,13 +58,7 @@ class TestSpareScanConcurrency(BaseCase):
             env["mail.activity"].search([("res_model", "=", "kf.spare.loan"), ("res_id", "in", loans.ids)]).unlink()
             loans.write({"state": "cancelled"})
             loans.unlink()
-            users = env["res.users"].browse(cls.user_ids)
-            try:
-                with cr.savepoint():
-                    users.unlink()
-            except Exception:  # leave nothing active behind for the other tests
-                _logger.info("spare scan concurrency users archived instead of deleted")
-                users.active = False
+            remove_committed_fixture(env, env["res.users"].browse(cls.user_ids))
 
     def _activities(self, xmlid):
         with self.registry.cursor() as cr:
