@@ -9,3 +9,4 @@ from . import test_cron_domains
 from . import test_sheet_answer
 from . import test_kpi_visits
 from . import test_kpi_feedback
+from . import test_scan_queries
