@@ -13,8 +13,11 @@ end date (about 5 %), over 200 specialists. run(env, base_url):
    write, one ``activity_schedule`` / one chatter note per contract) and the
    raw SQL lower bound (one UPDATE and one INSERT per step, no ORM); the
    results (states, stages, activities) must be equal;
-1. the whole scan (catch-up), then again (idempotent, a constant number of
-   queries), then a day and two days later.
+0b. the KF batch on the sample with its contracts spread over 4, then over
+   N_SPECIALISTS specialists: the queries must not grow with the users;
+1. the whole scan (catch-up: a batch per call, called again as the cron
+   runner does while contracts remain), then again (idempotent, a constant
+   number of queries), then a day and two days later.
 Figures are printed, never asserted.
 """
 
@@ -371,7 +374,7 @@ def run(env, base_url):
     print(f"contracts: {scanned}")
     _side_by_side(env)
     _queries_by_assignees(env)
-    print("1. catch-up: first run over the whole book (every contract of the window at once)")
+    print("1. catch-up: first run over the whole book (a batch per call, called again while contracts remain)")
     _scan_day(env, "catch-up", scanned)
     print("2. same day again (idempotent: nothing to do)")
     _scan_day(env, "rerun", scanned)
