@@ -543,6 +543,39 @@ class KfContractPaymentLine(models.Model):
                 result[line] = reached[-1]
         return result
 
+    def _dunning_step_reached(self, today):
+        """The lines among these that reached a step of their company's
+        ladder above the one they took (what ``_next_dunning_steps`` keeps),
+        found in one query: the overdue lines with nothing new are not read."""
+        if not self:
+            return self
+        self.flush_recordset(["company_id", "move_id", "dunning_step_id"])
+        self.env["account.move"].flush_model(["invoice_date_due"])
+        self.env["kf.dunning.step"].flush_model(["company_id", "days_overdue", "sequence", "active"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT l.id
+                     FROM kf_contract_payment_line l
+                     JOIN account_move m ON m.id = l.move_id
+                LEFT JOIN kf_dunning_step d ON d.id = l.dunning_step_id
+                    WHERE l.id = ANY(%(ids)s)
+                      AND EXISTS (
+                          SELECT 1 FROM kf_dunning_step s
+                           WHERE s.active
+                             AND (s.company_id = l.company_id
+                                  OR (s.company_id IS NULL AND NOT EXISTS (
+                                      SELECT 1 FROM kf_dunning_step o
+                                       WHERE o.active AND o.company_id = l.company_id)))
+                             AND s.days_overdue <= %(today)s - m.invoice_date_due
+                             AND (d.id IS NULL
+                                  OR (s.days_overdue, s.sequence, s.id) > (d.days_overdue, d.sequence, d.id)))""",
+                ids=self.ids,
+                today=today,
+            )
+        )
+        reached = {row[0] for row in rows}
+        return self.browse([line_id for line_id in self.ids if line_id in reached])
+
     def _dun(self, today):
         """Take the next dunning step of these overdue lines: a reminder
         activity, a phone call (an activity whose feedback is the call's
@@ -550,7 +583,7 @@ class KfContractPaymentLine(models.Model):
         escalation to the company's customer-service manager. A step is
         taken once: the line records it. Lines whose contract nobody can
         read yet are left to the next scan."""
-        lines = self.sudo()
+        lines = self.sudo()._dunning_step_reached(today)
         steps = lines._next_dunning_steps(today)
         if not steps:
             return True

@@ -9,6 +9,9 @@ from odoo.tools import SQL
 
 from .kf_concurrency import hits_concurrent_rows
 
+# contracts entering the renewal pipeline (or expiring) per call of the scan
+RENEWAL_BATCH = 2000
+
 RENEWAL_DAYS_PARAM = "kf_customer_service.renewal_days"
 DEFAULT_RENEWAL_DAYS = 30
 RENEWAL_ACTIVITY_XMLID = "kf_customer_service.mail_activity_type_kf_renewal"
@@ -845,14 +848,29 @@ class KfServiceContract(models.Model):
         )
 
     @api.model
-    def _cron_renewal_scan(self):
+    def _cron_renewal_scan(self, batch_size=RENEWAL_BATCH):
         """Daily: put the running contracts ending within the renewal window
         into the first renewal stage and give their responsible an activity
         due today; then expire running contracts past their end date.
-        Idempotent: contracts already in the pipeline are left alone."""
+        Idempotent: contracts already in the pipeline are left alone.
+
+        At most ``batch_size`` contracts per step and call (the cron runner
+        calls again while some remain), so that a catch-up costs queries in
+        proportion to the contracts it changes, not to the book. Contracts
+        expire once none is left to enter the pipeline: a contract past its
+        end date enters it first, as in a single run."""
         today = fields.Date.context_today(self)
-        self.search(self._renewal_to_enter_domain(today))._renewal_enter_pipeline(today)
-        self.search(self._renewal_to_expire_domain(today))._renewal_expire()
+        entering = self.search(self._renewal_to_enter_domain(today), limit=batch_size, order="date_end, id")
+        entered = entering._renewal_enter_pipeline(today)
+        done = len(entered)
+        if entered and len(entering) == batch_size:
+            remaining = self.search_count(self._renewal_to_enter_domain(today))
+            remaining += self.search_count(self._renewal_to_expire_domain(today))
+        else:
+            expiring = self.search(self._renewal_to_expire_domain(today), limit=batch_size, order="date_end, id")
+            done += len(expiring._renewal_expire())
+            remaining = self.search_count(self._renewal_to_expire_domain(today)) if len(expiring) == batch_size else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return True
 
     @api.model

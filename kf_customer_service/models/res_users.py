@@ -121,7 +121,7 @@ class ResUsers(models.Model):
             group_ids = set(user.sudo().groups_id.ids)
             if None not in acl_groups and not acl_groups & group_ids:
                 continue
-            domain = self._kf_rule_domain(rules, user, group_ids)
+            domain = self._kf_rule_domain(rules, user, group_ids, prefetch_ids=users.ids)
             if not domain:
                 result[user] = set(ids)
                 continue
@@ -148,27 +148,33 @@ class ResUsers(models.Model):
         return result
 
     @api.model
-    def _kf_rule_domain(self, rules, user, group_ids):
+    def _kf_rule_domain(self, rules, user, group_ids, prefetch_ids=None):
         """The read domain of ``rules`` for ``user`` with all their companies
         allowed, combined as ``ir.rule._compute_domain`` does (global rules
-        and-ed, the user's group rules or-ed)."""
+        and-ed, the user's group rules or-ed). ``prefetch_ids``: the users
+        checked together, whose fields a rule reads (``user.partner_id``…)
+        are then read at once for all of them."""
         # ir.rule._eval_context() for the user with all their companies
         # allowed, without env.companies' lookup (a query per user)
         company_ids = user.sudo().company_ids.ids
         eval_context = dict(
             self.env["ir.rule"]._eval_context(),
-            user=self.env(user=user.id, context={}).user,
+            user=self.env(user=user.id, context={}).user.with_prefetch(prefetch_ids or [user.id]),
             company_ids=company_ids,
             company_id=company_ids[0] if company_ids else user.sudo().company_id.id,
         )
         global_domains, group_domains = [], []
         for rule in rules:
+            # the rules of the user's other groups are not evaluated
+            applies = not rule.groups or set(rule.groups.ids) & group_ids
+            if not applies:
+                continue
             domain = expression.normalize_domain(
                 safe_eval(rule.domain_force, eval_context) if rule.domain_force else []
             )
             if not rule.groups:
                 global_domains.append(domain)
-            elif set(rule.groups.ids) & group_ids:
+            else:
                 group_domains.append(domain)
         if group_domains:
             global_domains.append(expression.OR(group_domains))
@@ -191,7 +197,9 @@ class ResUsers(models.Model):
         translated with ``env._`` of this environment and its dates formatted
         with ``kf_format_date`` / ``kf_format_datetime`` (or
         ``odoo.tools.misc.format_amount(env, ...)``)."""
-        user = self[:1].sudo()
+        # the first user keeps the prefetch set: the languages of the users
+        # of a batch are read in one query
+        user = self[:1].with_prefetch(self._prefetch_ids).sudo()
         lang = user.lang or self.env.lang
         tz = user.tz or self.env.context.get("tz")
         if lang == self.env.lang and tz == self.env.context.get("tz"):

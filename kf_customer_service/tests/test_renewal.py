@@ -67,6 +67,22 @@ class TestRenewal(KfCommon):
             4,
         )
 
+    def test_scan_in_batches(self):
+        """A batch per call: the contracts past their end date enter the
+        pipeline before any expires, and the last call leaves the same result
+        as a single run."""
+        Contract = self.env["kf.service.contract"]
+        expected = self.ends_today | self.ends_in_30 | self.ended_yesterday | self.orphan
+        Contract._cron_renewal_scan(batch_size=2)
+        self.assertEqual(self.ended_yesterday.state, "running", "nothing expires while contracts remain to enter")
+        for _call in range(4):
+            Contract._cron_renewal_scan(batch_size=2)
+        in_pipeline = Contract.search([("company_id", "=", self.company.id), ("renewal_stage_id", "!=", False)])
+        self.assertEqual(in_pipeline, expected)
+        self.assertEqual(len(self._activities(expected)), 4)
+        self.assertEqual(self.ended_yesterday.state, "expired")
+        self.assertEqual(self.ends_today.state, "running")
+
     def test_scan_next_day_and_configured_window(self):
         self.env["ir.config_parameter"].sudo().set_param("kf_customer_service.renewal_days", "60")
         self.env["kf.service.contract"]._cron_renewal_scan()

@@ -130,14 +130,17 @@ class KfDispatchOrder(models.Model):
         reach) the clerk within the rule's days after the company-local day
         the order was done: such a commissioning is not settled."""
         self.ensure_one()
-        done_day = self._kf_local_date(self.date_done)
-        if not done_day:
+        if not self.date_done:
             return False
+        # the time zone looked up once for the four dates
+        tz_name = self.company_id.resource_calendar_id.tz
+        tz = pytz.timezone(tz_name or "Asia/Shanghai")
+        done_day = pytz.utc.localize(self.date_done).astimezone(tz).date()
         last_day = done_day + timedelta(days=rules.value("document_days", done_day, default=3))
-        received = [self._kf_local_date(self[f]) for f in KF_PAY_DOCUMENTS]
+        received = [self[f] for f in KF_PAY_DOCUMENTS]
         if all(received):
-            return max(received) > last_day
-        today = fields.Date.context_today(self.with_context(tz=self.company_id.resource_calendar_id.tz))
+            return max(pytz.utc.localize(dt).astimezone(tz).date() for dt in received) > last_day
+        today = fields.Date.context_today(self.with_context(tz=tz_name))
         return today > last_day
 
     @api.model_create_multi

@@ -1,9 +1,9 @@
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .kf_dispatch_order import KF_PAY_DOCUMENTS
@@ -12,6 +12,21 @@ SPECIALIST_GROUP = "kf_customer_service.group_kf_specialist"
 MANAGER_GROUP = "kf_customer_service.group_kf_manager"
 FEE_CATEGORIES = ("commissioning", "commissioning_final")
 ORDER_MODEL = "kf.dispatch.order"
+# the order fields a commissioning fee is computed from
+ORDER_FEE_FIELDS = [
+    "name",
+    "company_id",
+    "user_id",
+    "date_dispatched",
+    "date_done",
+    "date_closed",
+    "kf_pay_callback_date",
+    "kf_pay_counted_points",
+    "kf_pay_points",
+    "kf_pay_zone",
+    "kf_acceptance_date",
+    *KF_PAY_DOCUMENTS,
+]
 
 
 def _num(value):
@@ -81,6 +96,9 @@ class KfPayStatement(models.Model):
         Order = self.env[ORDER_MODEL].sudo()
         orders = Order.search(self._kf_commissioning_orders_domain(period), order="id")
         orders = self._kf_commissioning_unpaid(period, orders)
+        # the fields the fees read, for all orders in one query (not in
+        # prefetch batches of 1,000)
+        orders.fetch(ORDER_FEE_FIELDS)
         self._kf_load_langs(orders.user_id)
         months = {self._kf_assigned_month(period, order) for order in orders} | {period.date_from}
         volumes = self._kf_commissioning_volumes(period, months)
@@ -99,16 +117,38 @@ class KfPayStatement(models.Model):
         period's window and not on a statement other than this month's
         drafts. The others would only give items dropped as paid or not due:
         one query, so that a month does not rebuild the fees of the whole
-        window."""
+        window.
+
+        Orders whose documents are late under every document-days rule of
+        the company (handed in, or still missing, after the longest delay
+        any rule allows) can never be paid: they are left out here, so that
+        they are not read again every month."""
         if not orders:
             return orders
         self.env["kf.pay.statement.line"].flush_model(["source_key", "statement_id", "company_id"])
         self.flush_model(["company_id", "date_from", "state"])
-        self.env[ORDER_MODEL].flush_model(["kf_pay_callback_date", "kf_acceptance_date"])
+        self.env[ORDER_MODEL].flush_model(
+            ["kf_pay_callback_date", "kf_acceptance_date", "date_done", *KF_PAY_DOCUMENTS]
+        )
+        # the longest delay any rule allows (the rule set's default is 3 days);
+        # timedelta(days=x) keeps whole days
+        max_days = max([3.0, *(row.value for row in period.rules.rows if row.key == "document_days")])
         rows = self.env.execute_query(
             SQL(
-                """WITH o AS (SELECT id, kf_pay_callback_date AS callback, kf_acceptance_date AS accepted
-                                FROM kf_dispatch_order WHERE id = ANY(%(ids)s)),
+                """WITH local AS (SELECT id, kf_pay_callback_date, kf_acceptance_date,
+                                        (date_done AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS done,
+                                        GREATEST((kf_doc_settlement_on AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date,
+                                                 (kf_doc_archive_on AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date,
+                                                 (kf_doc_survey_on AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date)
+                                            AS received,
+                                        kf_doc_settlement_on IS NOT NULL AND kf_doc_archive_on IS NOT NULL
+                                            AND kf_doc_survey_on IS NOT NULL AS complete
+                                   FROM kf_dispatch_order WHERE id = ANY(%(ids)s)),
+                        o AS (SELECT id, kf_pay_callback_date AS callback, kf_acceptance_date AS accepted
+                                FROM local
+                               WHERE done IS NULL
+                                  OR CASE WHEN complete THEN received <= done + %(max_days)s
+                                          ELSE %(today)s <= done + %(max_days)s END),
                         due AS (SELECT id, 'comm80:' || id AS key, callback AS day FROM o
                                  UNION ALL
                                 SELECT id, 'comm20:' || id,
@@ -122,6 +162,9 @@ class KfPayStatement(models.Model):
                            WHERE l.company_id = %(company)s AND l.source_key = due.key
                              AND NOT (s.date_from = %(month)s AND s.state = 'draft'))""",
                 ids=orders.ids,
+                tz=period.tz.zone,
+                max_days=int(timedelta(days=max_days).days),
+                today=fields.Date.context_today(self.with_context(tz=period.tz.zone)),
                 window_from=period.window_from,
                 date_to=period.date_to,
                 company=period.company.id,
@@ -133,9 +176,13 @@ class KfPayStatement(models.Model):
 
     @staticmethod
     def _kf_assigned_month(period, order):
-        """First day of the company-local month the order was assigned."""
-        day = period.local_date(order.date_dispatched or order.date_done or order.date_closed)
-        return day + relativedelta(day=1)
+        """First day of the company-local month the order was assigned
+        (memoised in the period: the fees ask again for each order)."""
+        key = ("assigned_month", order.id)
+        if key not in period.memo:
+            day = period.local_date(order.date_dispatched or order.date_done or order.date_closed)
+            period.memo[key] = day + relativedelta(day=1)
+        return period.memo[key]
 
     @api.model
     def _kf_commissioning_volumes(self, period, months):
@@ -176,27 +223,29 @@ class KfPayStatement(models.Model):
         Nothing until the three documents reached the clerk, nothing
         when they reached them late."""
         rules = period.rules
+        user = order.user_id
         documents = all(order[fname] for fname in KF_PAY_DOCUMENTS)
-        if not order.user_id or not documents or order._kf_documents_late(rules):
+        if not user or not documents or order._kf_documents_late(rules):
             return []
-        closed_on = period.local_date(order.date_closed) or order.kf_pay_callback_date
+        callback_day = order.kf_pay_callback_date
+        closed_on = period.local_date(order.date_closed) or callback_day
         rate = rules.tier("commission_rate", order.kf_pay_counted_points, closed_on, order.kf_pay_zone)
         month = self._kf_assigned_month(period, order)
-        assigned = volumes.get((month, order.user_id.id), 0.0)
+        assigned = volumes.get((month, user.id), 0.0)
         volume = rules.tier("volume_percent", assigned, month)
         if not rate:
             return []
         volume_percent = volume.value if volume else 100.0
-        fee = order.kf_pay_points * rate.value * volume_percent / 100.0
-        callback_day = order.kf_pay_callback_date
+        points = order.kf_pay_points
+        fee = points * rate.value * volume_percent / 100.0
         advance_percent = rules.value("advance_percent", callback_day, default=100.0)
-        key = ("lang_env", order.user_id.id)
+        key = ("lang_env", user.id)
         if key not in period.memo:
-            period.memo[key] = order.user_id.kf_lang_env()
+            period.memo[key] = user.kf_lang_env()
         env = period.memo[key]
         common = {
-            "user_id": order.user_id.id,
-            "quantity": order.kf_pay_points,
+            "user_id": user.id,
+            "quantity": points,
             "rate": rate.value * volume_percent / 100.0,
             "rule_id": rate.id,
             "res_model": ORDER_MODEL,

@@ -140,6 +140,10 @@ class TestPayCommissioning(KfPayCommon):
             self._callback(order, date(2026, 3, 20))
         lines = self._lines(self._compute(self.month(2026, 3))[self.specialist], "commissioning")
         self.assertEqual(lines.mapped("res_ids"), [str(on_time.id)], "the late order is not settled")
+        # late under every document-days rule: left out before its fields are read
+        period = KfPayPeriod(self.env, self.month(2026, 3), self.company)
+        unpaid = self.env["kf.pay.statement"]._kf_commissioning_unpaid(period, late | on_time)
+        self.assertEqual(unpaid, on_time)
 
     def test_balance_at_year_end_or_at_later_acceptance(self):
         this_year = self._order(self.specialist, 390, date(2026, 10, 5), date(2026, 11, 2))

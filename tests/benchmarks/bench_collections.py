@@ -12,13 +12,19 @@ letters are real PDFs). run(env, base_url):
 1. baseline: Odoo's own create-and-post of BASELINE plain customer invoices,
    timed in the same run (the cost per invoice the scan cannot beat);
 2. invoicing scan until done, then again (idempotent: nothing to do);
-3. dunning scan with the lines' contracts spread over 4 specialists, rolled
-   back, then spread over 40 specialists: the query counts must match (they
-   do not grow with the number of responsible users); then again (nothing
-   to do).
+3. dunning side by side, the lines' contracts spread over N_SPECIALISTS
+   specialists: KF's scan and a naive per-line ORM loop (each line refreshed,
+   its step found, its responsible chosen, its activity scheduled or letter
+   posted one at a time), alternated in savepoints rolled back, REPETITIONS
+   times (min, median, ratio); both must give the same activities (the
+   expected number), steps and letters;
+4. dunning scan with the contracts spread over 4 specialists, rolled back,
+   then over N_SPECIALISTS: the query counts must match (they do not grow
+   with the number of responsible users); then again (nothing to do).
 The results are checked (one live invoice per line, one step per line).
 """
 
+import statistics
 import time
 from datetime import timedelta
 
@@ -34,6 +40,12 @@ N_OVERDUE = 600  # fell due 1..90 days ago, not invoiced yet
 BASELINE = 100
 BATCH = 10_000
 PREFIX = "BCOL-"
+N_SPECIALISTS = 200
+REPETITIONS = 3
+DUNNING_TYPES = (
+    "kf_customer_service.mail_activity_type_kf_dunning",
+    "kf_customer_service.mail_activity_type_kf_dunning_call",
+)
 
 
 def _overdue_days(i):
@@ -57,7 +69,7 @@ def setup(env):
     specialists = env["res.users"].create(
         [
             {"name": f"Collections Specialist {i}", "login": f"bcol_specialist_{i}", "groups_id": [(4, group.id)]}
-            for i in range(40)
+            for i in range(N_SPECIALISTS)
         ]
     )
     manager = env["res.users"].create(
@@ -158,7 +170,7 @@ def setup(env):
     print(
         f"setup: {len(contract_ids)} contracts, {len(line_rows)} schedule lines "
         f"({N_DUE} due within the lead days, {N_OVERDUE} overdue, not invoiced), "
-        f"{N_CUSTOMERS} customers, 40 specialists"
+        f"{N_CUSTOMERS} customers, {N_SPECIALISTS} specialists"
     )
 
 
@@ -254,7 +266,120 @@ def _dun(env, label):
     return queries, steps
 
 
+def _naive_dun(env):
+    """What a per-record implementation of the dunning scan would do: each
+    line refreshed, its step found, its responsible chosen (the same rules:
+    somebody who can read the contract) and its activity scheduled or its
+    letter posted, one line at a time."""
+    Line = env["kf.contract.payment.line"]
+    Users = env["res.users"]
+    today = fields.Date.context_today(Line)
+    for line in Line.search(Line._dunning_fell_due_domain(today)):
+        line._refresh_due_state()
+    for line in Line.search(Line._dunning_ended_domain()):
+        line._end_dunning_episode()
+    for line in Line.search(Line._dunning_to_dun_domain()):
+        step = line._next_dunning_steps(today).get(line)
+        if not step:
+            continue
+        contract = line.contract_id
+        if step.action_type == "escalation":
+            user = Users.kf_activity_user(contract, manager_first=True)
+        else:
+            user = Users.kf_activity_user(contract, contract.user_id | contract.commercial_partner_id.kf_specialist_id)
+        if step.action_type == "letter":
+            line._post_dunning_letter(step)
+        elif user:
+            line.dunning_activity_id = contract.with_context(mail_activity_quick_update=True).activity_schedule(
+                DUNNING_TYPES[1] if step.action_type == "call" else DUNNING_TYPES[0],
+                date_deadline=today,
+                summary=line._dunning_summary(step, user),
+                user_id=user.id,
+            )
+        else:
+            continue
+        line.write({"dunning_episode_date": today, "dunning_step_id": step.id})
+
+
+def _kf_dun(env):
+    env["kf.contract.payment.line"]._cron_dunning_scan()
+
+
+def _dunning_outcome(env):
+    """The activities, steps and letters of the dunning: what both ways must
+    produce alike."""
+    env.flush_all()
+    type_ids = tuple(env.ref(xmlid).id for xmlid in DUNNING_TYPES)
+    env.cr.execute(
+        "SELECT a.res_id, a.user_id, a.activity_type_id, a.date_deadline, a.summary, l.id FROM mail_activity a "
+        "JOIN kf_contract_payment_line l ON l.dunning_activity_id = a.id "
+        "WHERE a.res_model = 'kf.service.contract' AND a.activity_type_id IN %s ORDER BY l.id",
+        [type_ids],
+    )
+    activities = env.cr.fetchall()
+    env.cr.execute(
+        "SELECT id, dunning_step_id, dunning_episode_date, state FROM kf_contract_payment_line "
+        "WHERE dunning_step_id IS NOT NULL ORDER BY id"
+    )
+    steps = env.cr.fetchall()
+    env.cr.execute(
+        "SELECT count(*) FROM mail_message m JOIN message_attachment_rel r ON r.message_id = m.id "
+        "WHERE m.model = 'kf.service.contract'"
+    )
+    return activities, steps, env.cr.fetchone()[0]
+
+
+def _expected_activities():
+    """Reminders, calls and escalations are activities; letters are not."""
+    return sum(1 for i in range(N_OVERDUE) if not i % 60 == 0)
+
+
+def _dunning_side_by_side(env):
+    ways = {"KF scan": _kf_dun, "naive ORM loop": _naive_dun}
+    timings = {label: [] for label in ways}
+    queries, outcomes = {}, {}
+    for repetition in range(REPETITIONS):
+        order = list(ways) if repetition % 2 == 0 else list(ways)[::-1]
+        for label in order:
+            savepoint = env.cr.savepoint()
+            env.invalidate_all()
+            before = env.cr.sql_log_count
+            start = time.perf_counter()
+            ways[label](env)
+            env.flush_all()
+            timings[label].append(time.perf_counter() - start)
+            queries[label] = env.cr.sql_log_count - before
+            outcomes[label] = _dunning_outcome(env)
+            savepoint.close(rollback=True)
+            env.invalidate_all()
+    print(
+        f"dunning side by side, {N_OVERDUE} overdue lines, {N_SPECIALISTS} specialists "
+        f"({REPETITIONS} runs each, alternated, rolled back):"
+    )
+    for label, values in timings.items():
+        print(
+            f"  {label:<16} min {min(values):7.2f} s  median {statistics.median(values):7.2f} s  "
+            f"{queries[label]:6d} queries"
+        )
+    print(
+        f"  -> naive/KF {min(timings['naive ORM loop']) / min(timings['KF scan']):.1f}x (min), "
+        f"{statistics.median(timings['naive ORM loop']) / statistics.median(timings['KF scan']):.1f}x (median); "
+        f"queries {queries['naive ORM loop'] / max(queries['KF scan'], 1):.1f}x"
+    )
+    activities, steps, letters = outcomes["KF scan"]
+    same = outcomes["naive ORM loop"] == outcomes["KF scan"]
+    print(
+        f"  KF: {len(activities)} activities (expected {_expected_activities()}), {len(steps)} steps, "
+        f"{letters} letters; same as the naive loop: {same}"
+    )
+    assert same, "the KF scan and the naive loop differ"
+    assert len(activities) == _expected_activities(), len(activities)
+    assert len(steps) == N_OVERDUE, len(steps)
+
+
 def run(env, base_url):
+    # the letters' PDF fetches its stylesheets from the benchmark's server
+    env["ir.config_parameter"].sudo().set_param("report.url", base_url)
     Line = env["kf.contract.payment.line"]
     total = Line.search_count([])
     print(f"schedule lines: {total}")
@@ -276,18 +401,18 @@ def run(env, base_url):
     )
     assert not env.cr.fetchall(), "a line invoiced twice"
 
+    _spread_users(env, N_SPECIALISTS)
+    _dunning_side_by_side(env)
     savepoint = env.cr.savepoint()
     _spread_users(env, 4)
     queries_4, steps_4 = _dun(env, "4 responsible users")
     savepoint.close(rollback=True)
     env.invalidate_all()
-    _spread_users(env, 40)
-    queries_40, steps_40 = _dun(env, "40 responsible users")
+    queries_n, steps_n = _dun(env, f"{N_SPECIALISTS} responsible users")
     print(
-        f"    -> queries with 4 users: {queries_4}, with 40 users: {queries_40} "
-        f"({(queries_40 - queries_4) / 36:.1f} per extra user: res.users.kf_activity_users checks each "
-        f"assignee's read access once; none per line)"
+        f"    -> queries with 4 users: {queries_4}, with {N_SPECIALISTS} users: {queries_n} "
+        f"({(queries_n - queries_4) / (N_SPECIALISTS - 4):.2f} per extra user; none per line)"
     )
-    assert steps_4 == steps_40, (steps_4, steps_40)
-    assert sum(steps_40.values()) == N_OVERDUE, steps_40
+    assert steps_4 == steps_n, (steps_4, steps_n)
+    assert sum(steps_n.values()) == N_OVERDUE, steps_n
     _dun(env, "rerun (nothing to do)")

@@ -13,11 +13,15 @@ end date (about 5 %), over 200 specialists. run(env, base_url):
    write, one ``activity_schedule`` / one chatter note per contract) and the
    raw SQL lower bound (one UPDATE and one INSERT per step, no ORM); the
    results (states, stages, activities) must be equal;
-1. the whole scan (catch-up), then again (idempotent, a constant number of
-   queries), then a day and two days later.
+0b. the KF batch on the sample with its contracts spread over 4, then over
+   N_SPECIALISTS specialists: the queries must not grow with the users;
+1. the whole scan (catch-up: a batch per call, called again as the cron
+   runner does while contracts remain), then again (idempotent, a constant
+   number of queries), then a day and two days later.
 Figures are printed, never asserted.
 """
 
+import os
 import statistics
 import time
 from datetime import timedelta
@@ -27,7 +31,7 @@ from psycopg2.extras import execute_values
 
 from odoo import fields
 
-N_CONTRACTS = 100_000
+N_CONTRACTS = int(os.environ.get("KF_BENCH_CONTRACTS", 100_000))
 N_CUSTOMERS = 2_000
 N_SPECIALISTS = 200
 SAMPLE = 300
@@ -129,12 +133,33 @@ def _timed(env, label, func, scanned):
     return elapsed, queries
 
 
+def _scan_until_done(env):
+    """Call the scan as the cron runner does: again while contracts remain
+    (a batch per call). Returns the queries of each call."""
+    Contract = env["kf.service.contract"]
+    today = fields.Date.context_today(Contract)
+    per_call = []
+    while True:
+        before = env.cr.sql_log_count
+        Contract._cron_renewal_scan()
+        env.flush_all()
+        per_call.append(env.cr.sql_log_count - before)
+        if not Contract.search_count(Contract._renewal_to_enter_domain(today)) and not (
+            Contract.search_count(Contract._renewal_to_expire_domain(today))
+        ):
+            return per_call
+
+
 def _scan_day(env, label, scanned):
+    from odoo.addons.kf_customer_service.models.kf_service_contract import RENEWAL_BATCH  # noqa: PLC0415
+
     Activity = env["mail.activity"]
     renewal_type = env.ref("kf_customer_service.mail_activity_type_kf_renewal")
     before_renewal = Activity.search_count([("activity_type_id", "=", renewal_type.id)])
-    _timed(env, f"renewal scan, {label}", env["kf.service.contract"]._cron_renewal_scan, scanned)
+    calls = []
+    _timed(env, f"renewal scan, {label}", lambda: calls.extend(_scan_until_done(env)), scanned)
     renewal = Activity.search_count([("activity_type_id", "=", renewal_type.id)])
+    print(f"    -> {len(calls)} call(s) of the scan (batches of {RENEWAL_BATCH}), queries per call: {calls}")
     print(
         f"    -> {renewal - before_renewal} renewal activities created; "
         f"in pipeline {_count(env, 'kf.service.contract', [('renewal_stage_id', '!=', False)])}, "
@@ -312,13 +337,44 @@ def _side_by_side(env):
         print(f"  same states, stages, activities and followers as KF: {label}: {same}{detail}")
 
 
+def _queries_by_assignees(env):
+    """The KF batch on the same sample with its contracts spread over 4, then
+    over N_SPECIALISTS specialists (savepoints rolled back): the queries must
+    not grow with the number of responsible users."""
+    today = fields.Date.context_today(env["kf.service.contract"])
+    enter, expire = _sample(env, today)
+    specialists = env["res.users"].search([("login", "like", "bench_specialist_")], order="id")
+    figures = {}
+    for n_users in (4, N_SPECIALISTS):
+        savepoint = env.cr.savepoint()
+        env.flush_all()
+        rows = [(contract_id, specialists[i % n_users].id) for i, contract_id in enumerate((enter | expire).ids)]
+        execute_values(
+            env.cr._obj,
+            "UPDATE kf_service_contract c SET user_id = v.uid FROM (VALUES %s) AS v(cid, uid) WHERE c.id = v.cid",
+            rows,
+        )
+        env.invalidate_all()
+        before = env.cr.sql_log_count
+        _kf_way(env, enter, expire, today)
+        env.flush_all()
+        figures[n_users] = env.cr.sql_log_count - before
+        savepoint.close(rollback=True)
+        env.invalidate_all()
+    print(
+        f"  KF batch on the sample, queries with 4 responsible users: {figures[4]}, "
+        f"with {N_SPECIALISTS}: {figures[N_SPECIALISTS]}"
+    )
+
+
 def run(env, base_url):
     from freezegun import freeze_time  # noqa: PLC0415 — only the benchmark needs it
 
     scanned = _count(env, "kf.service.contract", [])
     print(f"contracts: {scanned}")
     _side_by_side(env)
-    print("1. catch-up: first run over the whole book (every contract of the window at once)")
+    _queries_by_assignees(env)
+    print("1. catch-up: first run over the whole book (a batch per call, called again while contracts remain)")
     _scan_day(env, "catch-up", scanned)
     print("2. same day again (idempotent: nothing to do)")
     _scan_day(env, "rerun", scanned)
