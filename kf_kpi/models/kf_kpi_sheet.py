@@ -476,6 +476,19 @@ class KfKpiSheet(models.Model):
     # ------------------------------------------------------------- computation
     # the fields of the sheets the computation reads, fetched with them
     _KF_COMPUTE_FIELDS = ["scope", "user_id", "state", "date_from", "month", "company_id"]
+    # the fields of the KPI definitions it reads
+    _KF_DEFINITION_FIELDS = [
+        "code",
+        "sequence",
+        "family",
+        "unit",
+        "direction",
+        "target",
+        "weight",
+        "applies_to",
+        "method",
+        "method_param",
+    ]
 
     def _kf_period(self):
         self.ensure_one()
@@ -541,7 +554,11 @@ class KfKpiSheet(models.Model):
             return Sheet.browse([s.id for s in by_key.values()])
         # the new sheets have no line yet
         self.env["kf.kpi.sheet.line"].sudo()._kf_delete_of(drafts - created)
-        definitions = self.env["kf.kpi.definition"].sudo().search([("company_id", "in", [False, company.id])])
+        definitions = (
+            self.env["kf.kpi.definition"]
+            .sudo()
+            .search_fetch([("company_id", "in", [False, company.id])], self._KF_DEFINITION_FIELDS)
+        )
         line_vals = []
         sheet_keys = [(sheet.id, sheet.scope, sheet.user_id.id) for sheet in drafts]
         for definition in definitions:
