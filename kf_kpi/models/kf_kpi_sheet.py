@@ -1,16 +1,20 @@
-import json
 import logging
 from datetime import datetime, time, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
+from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
-from odoo.addons.kf_customer_service.models.kf_concurrency import advisory_xact_lock, hits_concurrent_rows
+from odoo.addons.kf_customer_service.models.kf_concurrency import (
+    advisory_xact_lock,
+    hits_concurrent_rows,
+    subscribe_pairs,
+)
 
 _lt = LazyTranslate(__name__)
 _logger = logging.getLogger(__name__)
@@ -470,6 +474,22 @@ class KfKpiSheet(models.Model):
             }
 
     # ------------------------------------------------------------- computation
+    # the fields of the sheets the computation reads, fetched with them
+    _KF_COMPUTE_FIELDS = ["scope", "user_id", "state", "date_from", "month", "company_id"]
+    # the fields of the KPI definitions it reads
+    _KF_DEFINITION_FIELDS = [
+        "code",
+        "sequence",
+        "family",
+        "unit",
+        "direction",
+        "target",
+        "weight",
+        "applies_to",
+        "method",
+        "method_param",
+    ]
+
     def _kf_period(self):
         self.ensure_one()
         return KpiPeriod(self.env, self.date_from, self.company_id)
@@ -482,15 +502,16 @@ class KfKpiSheet(models.Model):
     def _appraised_users(self, company):
         """Internal users of the department (clerk, specialist, manager) in the
         company; directors appraise, they are not appraised."""
-        clerk = self.env.ref("kf_customer_service.group_kf_clerk")
-        director = self.env.ref("kf_customer_service.group_kf_director")
+        # ids from the (cached) xml ids: no query to check the groups exist
+        clerk = self.env["ir.model.data"]._xmlid_to_res_id("kf_customer_service.group_kf_clerk")
+        director = self.env["ir.model.data"]._xmlid_to_res_id("kf_customer_service.group_kf_director")
         return (
             self.env["res.users"]
             .sudo()
             .search(
                 [
-                    ("groups_id", "in", clerk.id),
-                    ("groups_id", "not in", director.id),
+                    ("groups_id", "in", clerk),
+                    ("groups_id", "not in", director),
                     ("share", "=", False),
                     ("company_ids", "in", company.id),
                 ],
@@ -513,30 +534,31 @@ class KfKpiSheet(models.Model):
         Sheet = self.sudo()
         # one run at a time per company and month (the cron, a manager's Compute)
         advisory_xact_lock(self.env.cr, (self._name, company.id, date_from.isoformat()))
-        existing = Sheet.search([("company_id", "=", company.id), ("date_from", "=", date_from)])
+        existing = Sheet.search_fetch(
+            [("company_id", "=", company.id), ("date_from", "=", date_from)], self._KF_COMPUTE_FIELDS
+        )
         by_key = {(s.scope, s.user_id.id): s for s in existing}
         to_create = [
-            {
-                "scope": scope,
-                "user_id": uid or False,
-                "date_from": date_from,
-                "date_to": period.date_to,
-                "company_id": company.id,
-            }
+            (scope, uid or False)
             for scope, uid in [("department", False)] + [("employee", u.id) for u in users]
             if (scope, uid) not in by_key
         ]
-        if self._kf_computed_meanwhile(existing, to_create):
+        created = None if self._kf_computed_meanwhile(existing) else Sheet._kf_insert_sheets(period, to_create)
+        if created is None:
             _logger.info("KPI sheets of %s for company %s computed by a concurrent run", date_from, company.id)
             return existing
-        if to_create:
-            for sheet in Sheet.create(to_create):
-                by_key[(sheet.scope, sheet.user_id.id)] = sheet
+        for sheet in created:
+            by_key[(sheet.scope, sheet.user_id.id)] = sheet
         drafts = Sheet.browse([s.id for s in by_key.values() if s.state == "draft"])
         if not drafts:
             return Sheet.browse([s.id for s in by_key.values()])
-        self.env["kf.kpi.sheet.line"].sudo()._kf_delete_of(drafts)
-        definitions = self.env["kf.kpi.definition"].sudo().search([("company_id", "in", [False, company.id])])
+        # the new sheets have no line yet
+        self.env["kf.kpi.sheet.line"].sudo()._kf_delete_of(drafts - created)
+        definitions = (
+            self.env["kf.kpi.definition"]
+            .sudo()
+            .search_fetch([("company_id", "in", [False, company.id])], self._KF_DEFINITION_FIELDS)
+        )
         line_vals = []
         sheet_keys = [(sheet.id, sheet.scope, sheet.user_id.id) for sheet in drafts]
         for definition in definitions:
@@ -574,9 +596,10 @@ class KfKpiSheet(models.Model):
         definitions = self.env["kf.kpi.definition"].sudo().browse({vals["definition_id"] for vals in line_vals})
         codes = {definition.id: definition.code for definition in definitions}
         totals = {sheet.id: [0.0, 0.0, 0, 0] for sheet in drafts}  # score, weight, met, measured
+        status = {(has_data, met): Line._kf_status_vals(has_data, met) for has_data in (0, 1) for met in (0, 1)}
         for vals in line_vals:
             vals.update(sheet_values[vals["sheet_id"]], code=codes[vals["definition_id"]])
-            vals.update(Line._kf_status_vals(vals["has_data"], vals["met"]))
+            vals.update(status[bool(vals["has_data"]), bool(vals["met"])])
             if vals["has_data"]:
                 total = totals[vals["sheet_id"]]
                 total[0] += vals["score"]
@@ -624,25 +647,91 @@ class KfKpiSheet(models.Model):
         )
 
     @api.model
-    def _kf_computed_meanwhile(self, existing, to_create):
+    def _kf_computed_meanwhile(self, existing):
         """True when a run that committed after this transaction began already
-        computed the month: its sheets are invisible here and this run would
-        fail on them. Locks the existing sheets otherwise."""
-        cr = self.env.cr
+        recomputed the month's sheets ``existing``: their new state is
+        invisible here and this run would fail on them. Locks them otherwise."""
         lock = SQL("SELECT id FROM kf_kpi_sheet WHERE id = ANY(%s) ORDER BY id FOR UPDATE", existing.ids)
-        if existing and hits_concurrent_rows(cr, lock, keep=True):
-            return True
-        if not to_create:
-            return False
-        probe = SQL(
-            """INSERT INTO kf_kpi_sheet (company_id, date_from, date_to, scope, user_id, state)
-               SELECT company_id, date_from, date_to, scope, NULLIF(user_id, 0), 'draft'
-                 FROM jsonb_to_recordset(%s::jsonb)
-                   AS x(company_id int, date_from date, date_to date, scope varchar, user_id int)
-               ON CONFLICT DO NOTHING""",
-            json.dumps([{**vals, "user_id": vals["user_id"] or 0} for vals in to_create], default=str),
+        return bool(existing) and hits_concurrent_rows(self.env.cr, lock, keep=True)
+
+    @api.model
+    def _kf_insert_sheets(self, period, keys):
+        """Create the draft sheets of ``period`` for ``keys`` (``(scope,
+        user id or False)``) as ``create`` makes them — their stored fields,
+        the creator following them, their creation message — in a few
+        statements whatever their number (``create`` inserts them by a
+        hundred and logs each message through the ORM). Returns None, having
+        created nothing, when a run that committed after this transaction
+        began created some of them: they are invisible here and inserting
+        them again would fail on the unique index."""
+        if not keys:
+            return self.browse()
+        cr = self.env.cr
+        month = period.date_from.strftime("%Y-%m")  # as _compute_month
+        query = SQL(
+            """INSERT INTO kf_kpi_sheet (company_id, date_from, date_to, month, scope, user_id, state,
+                                         create_uid, create_date, write_uid, write_date)
+               SELECT %(company)s, %(date_from)s, %(date_to)s, %(month)s, x.scope, x.user_id, 'draft',
+                      %(uid)s, %(now)s, %(uid)s, %(now)s
+                 FROM unnest(%(scopes)s::varchar[], %(users)s::int[]) AS x(scope, user_id)
+               ON CONFLICT DO NOTHING
+               RETURNING id""",
+            company=period.company.id,
+            date_from=period.date_from,
+            date_to=period.date_to,
+            month=month,
+            uid=self.env.uid,
+            now=cr.now(),
+            scopes=[scope for scope, _uid in keys],
+            users=[uid or None for _scope, uid in keys],
         )
-        return hits_concurrent_rows(cr, probe)
+        savepoint = cr.savepoint(flush=False)
+        try:
+            cr.execute(query, log_exceptions=False)
+        except errors.SerializationFailure:
+            savepoint.close(rollback=True)
+            return None
+        ids = [row[0] for row in cr.fetchall()]
+        savepoint.close(rollback=len(ids) != len(keys))
+        if len(ids) != len(keys):
+            return None
+        sheets = self.search_fetch([("id", "in", ids)], self._KF_COMPUTE_FIELDS, order="id")
+        if not self.env.context.get("mail_create_nosubscribe") and self.env.user.active:
+            subscribe_pairs(self.env, self._name, [(sheet_id, self.env.user.partner_id.id) for sheet_id in ids])
+        if not self.env.context.get("mail_create_nolog"):
+            sheets._kf_log_creation()
+        return sheets
+
+    def _kf_log_creation(self):
+        """Log the chatter's creation message on the new sheets ``self`` as
+        ``create`` logs it (Odoo's batch log: one author, body, subtype and
+        message id for the batch) in a few queries whatever their number: the
+        first sheet's message is logged by Odoo, the others' are copies of
+        its row."""
+        first, others = self[:1], self[1:]
+        message = first._message_log_batch({first.id: first._creation_message()})
+        if not others:
+            return
+        Message = self.env["mail.message"]
+        Message.flush_model()
+        columns = SQL(", ").join(
+            SQL.identifier(fname)
+            for fname, field in Message._fields.items()
+            if field.store and field.column_type and fname not in ("id", "res_id")
+        )
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO mail_message (res_id, %(columns)s)
+                   SELECT x.res_id, %(columns)s
+                     FROM mail_message, unnest(%(ids)s::int[]) AS x(res_id)
+                    WHERE mail_message.id = %(message)s""",
+                columns=columns,
+                ids=others.ids,
+                message=message.id,
+            )
+        )
+        Message.invalidate_model()
+        self.invalidate_recordset(["message_ids"])
 
     @api.model
     def _cron_compute_kpis(self):
@@ -701,13 +790,13 @@ class KfKpiSheet(models.Model):
 
     # complaint closure: complaints received in the month (not cancelled), closed
     def _kpi_complaint_closure_domain(self, period, param):
-        cancelled = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled")
+        cancelled = self.env["ir.model.data"]._xmlid_to_res_id("kf_dispatch.kf_ticket_stage_cancelled")
         return "kf.ticket", [
             *self._kf_company(period),
             ("ticket_type", "=", "complaint"),
             ("date_received", ">=", period.dt_from),
             ("date_received", "<", period.dt_to),
-            ("stage_id", "!=", cancelled.id),
+            ("stage_id", "!=", cancelled),
         ]
 
     def _kpi_complaint_closure(self, period, param):
@@ -735,13 +824,13 @@ class KfKpiSheet(models.Model):
 
     # tickets received in the month with a deadline, not breached
     def _kpi_sla_first_reply_domain(self, period, param):
-        cancelled = self.env.ref("kf_dispatch.kf_ticket_stage_cancelled")
+        cancelled = self.env["ir.model.data"]._xmlid_to_res_id("kf_dispatch.kf_ticket_stage_cancelled")
         return "kf.ticket", [
             *self._kf_company(period),
             ("date_received", ">=", period.dt_from),
             ("date_received", "<", period.dt_to),
             ("sla_deadline", "!=", False),
-            ("stage_id", "!=", cancelled.id),
+            ("stage_id", "!=", cancelled),
         ]
 
     def _kpi_sla_first_reply(self, period, param):

@@ -522,6 +522,39 @@ class TestKpiAppraisal(TransactionCase):
             self.assertEqual(line.status, "none" if not line.has_data else ("met" if line.met else "missed"))
         self.assertEqual(big, small, f"{small} queries for {employees} employees, {big} for {employees + 20}")
 
+    def test_new_sheets_logged_and_followed_as_create_does(self):
+        """The computation inserts the new sheets in bulk: each still gets the
+        creation message ``create`` logs, and the manager who computes them
+        follows them with the subtypes ``create`` gives."""
+        context = {
+            key: value
+            for key, value in self.env.context.items()
+            if key not in ("tracking_disable", "mail_create_nolog", "mail_notrack")
+        }
+        Sheet = self.env(context=context)["kf.kpi.sheet"].with_user(self.manager)
+        with freeze_time("2025-04-02 06:00:00"):
+            sheets = Sheet.compute_month(MONTH, self.company)
+            # the ORM's own creation of a sheet (another month): the reference
+            reference = Sheet.sudo().create(
+                {"scope": "department", "date_from": date(2025, 1, 1), "date_to": date(2025, 1, 31)}
+            )
+        # precondition: an active user computes, so create would subscribe them
+        self.assertTrue(self.manager.active)
+        self.assertEqual(sheets.env.user, self.manager)
+        self.assertEqual(len(sheets), 4)
+        expected = reference.message_ids
+        self.assertEqual(len(expected), 1)
+        fnames = ["body", "author_id", "subtype_id", "message_type", "is_internal", "model", "email_from"]
+        follower = reference.message_follower_ids
+        self.assertEqual(follower.partner_id, self.manager.partner_id)
+        for sheet in sheets:
+            self.assertEqual(len(sheet.message_ids), 1, sheet.name)
+            self.assertEqual(sheet.message_ids.res_id, sheet.id)
+            self.assertEqual(sheet.message_ids.read(fnames)[0] | {"id": 0}, expected.read(fnames)[0] | {"id": 0})
+            self.assertEqual(sheet.message_follower_ids.partner_id, self.manager.partner_id)
+            self.assertEqual(sheet.message_follower_ids.subtype_ids, follower.subtype_ids)
+            self.assertEqual((sheet.month, sheet.state, sheet.create_uid), ("2025-03", "draft", self.manager))
+
     def test_security_specialist_sees_own_and_department_sheets(self):
         self._compute()
         visible = self.Sheet.with_user(self.spec_b).search([("company_id", "=", self.company.id)])

@@ -26,8 +26,9 @@ hooks); each in a savepoint rolled back afterwards:
 
 It prints min and median of the repetitions, the number of queries, and the
 ratios naive ÷ kf (goal ≥ 20) and kf ÷ raw (goal ≤ 2). Each repetition checks
-its result: the naive loop and kf give the same figures line by line, and raw
-inserts as many sheets and lines as kf saved.
+its result: the naive loop and kf give the same figures line by line and each
+sheet its one creation message, and raw inserts as many sheets and lines as kf
+saved.
 """
 
 import os
@@ -213,12 +214,29 @@ def _lines_of(env, company, month):
     return sorted(env.cr.fetchall())
 
 
+def _check_messages(env, company, month):
+    """Each sheet of the month has its one creation message."""
+    env.cr.execute(
+        SQL(
+            """SELECT count(*), count(m.id), count(DISTINCT m.res_id)
+                 FROM kf_kpi_sheet s
+                 LEFT JOIN mail_message m ON m.model = 'kf.kpi.sheet' AND m.res_id = s.id
+                WHERE s.company_id = %s AND s.date_from = %s""",
+            company.id,
+            month,
+        )
+    )
+    rows, messages, sheets = env.cr.fetchone()
+    assert rows == messages == sheets, f"{sheets} sheets with messages, {messages} messages, {rows} rows"
+
+
 def _run_kf(env, company, month):
     with QueryLog() as log:
         clock = _timer()
         env["kf.kpi.sheet"].compute_month(month, company)
         _commit_work(env)
         elapsed = clock()
+    _check_messages(env, company, month)
     return elapsed, log.count, _lines_of(env, company, month)
 
 
@@ -261,6 +279,7 @@ def _run_naive(env, company, month):
                 Line.create(definition._kf_line_vals(sheet, *result.figures(user.id)))
         _commit_work(env)
         elapsed = clock()
+    _check_messages(env, company, month)
     return elapsed, log.count, _lines_of(env, company, month)
 
 
