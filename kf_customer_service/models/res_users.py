@@ -191,7 +191,9 @@ class ResUsers(models.Model):
         translated with ``env._`` of this environment and its dates formatted
         with ``kf_format_date`` / ``kf_format_datetime`` (or
         ``odoo.tools.misc.format_amount(env, ...)``)."""
-        user = self[:1].sudo()
+        # the slice keeps the prefetch set: the languages of the users picked
+        # together (``kf_activity_users``) are read in one query
+        user = self[:1].with_prefetch(self._prefetch_ids).sudo()
         lang = user.lang or self.env.lang
         tz = user.tz or self.env.context.get("tz")
         if lang == self.env.lang and tz == self.env.context.get("tz"):
