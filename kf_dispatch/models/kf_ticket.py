@@ -424,13 +424,16 @@ class KfTicket(models.Model):
         """The handlers follow their new tickets (all the pairs in a few
         queries) and get Odoo's assignment notice, as when a ticket is created
         alone: none for a ticket one assigns to oneself, none for an archived
-        handler."""
+        handler, none without tracking."""
         tickets = self.sudo()
         subscribe_pairs(
             self.env,
             self._name,
             [(ticket.id, ticket.user_id.partner_id.id) for ticket in tickets if ticket.user_id.partner_id.active],
         )
+        if self.env.context.get("tracking_disable"):
+            # no auto-subscription, hence no notice, in Odoo's create either
+            return
         by_handler = defaultdict(list)
         for ticket in tickets:
             if ticket.user_id.active and ticket.user_id != self.env.user:
