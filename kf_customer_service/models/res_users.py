@@ -163,12 +163,16 @@ class ResUsers(models.Model):
         )
         global_domains, group_domains = [], []
         for rule in rules:
+            # only the rules that apply to the user are evaluated: another
+            # group's rule may read fields of the user (a query per user)
+            if rule.groups and not set(rule.groups.ids) & group_ids:
+                continue
             domain = expression.normalize_domain(
                 safe_eval(rule.domain_force, eval_context) if rule.domain_force else []
             )
             if not rule.groups:
                 global_domains.append(domain)
-            elif set(rule.groups.ids) & group_ids:
+            else:
                 group_domains.append(domain)
         if group_domains:
             global_domains.append(expression.OR(group_domains))
