@@ -1,8 +1,11 @@
+import uuid
 from collections import defaultdict
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_datetime
+
+from odoo.addons.kf_customer_service.models.kf_concurrency import subscribe_pairs
 
 from .kf_ticket_sla import TICKET_TYPES
 
@@ -356,16 +359,27 @@ class KfTicket(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             self._check_system_fields({key for vals in vals_list for key, value in vals.items() if value})
+        # the customers' specialists read at once for the batch
+        partner_ids = [vals["partner_id"] for vals in vals_list if vals.get("partner_id") and not vals.get("user_id")]
         for vals in vals_list:
             if vals.get("partner_id") and not vals.get("user_id"):
-                partner = self.env["res.partner"].browse(vals["partner_id"])
+                partner = self.env["res.partner"].browse(vals["partner_id"]).with_prefetch(partner_ids)
                 specialist = partner.commercial_partner_id.kf_specialist_id
                 if specialist:
                     vals["user_id"] = specialist.id
-        tickets = super().create(vals_list)
-        for ticket in tickets:
-            if ticket.user_id:
-                ticket.message_subscribe(partner_ids=ticket.user_id.partner_id.ids)
+        if (
+            "default_stage_id" not in self.env.context
+            and "stage_id" not in self.env["ir.default"]._get_model_defaults(self._name)
+            and any("stage_id" not in vals for vals in vals_list)
+        ):
+            # the default stage searched once for the batch, not per ticket
+            stage = self._default_stage_id()
+            for vals in vals_list:
+                vals.setdefault("stage_id", stage.id)
+        # the handlers are subscribed and told for the whole batch at once
+        tickets = super(KfTicket, self.with_context(kf_handlers_subscribed=True)).create(vals_list)
+        tickets = tickets.with_env(self.env)
+        tickets._kf_subscribe_handlers()
         tickets._send_received_mail()
         return tickets
 
@@ -393,9 +407,41 @@ class KfTicket(models.Model):
             else:
                 self.filtered("date_closed").sudo().write({"date_closed": False})
         if new_user:
-            for ticket in self:
-                ticket.message_subscribe(partner_ids=ticket.user_id.partner_id.ids)
+            # one handler for all of them: one subscription
+            self.message_subscribe(partner_ids=self.env["res.users"].browse(new_user).partner_id.ids)
         return res
+
+    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
+        """At creation the handler is left to ``_kf_subscribe_handlers``,
+        which does it for all the created tickets at once."""
+        res = super()._message_auto_subscribe_followers(updated_values, default_subtype_ids)
+        if self.env.context.get("kf_handlers_subscribed") and updated_values.get("user_id"):
+            handler = self.env["res.users"].sudo().browse(updated_values["user_id"]).partner_id.id
+            res = [entry for entry in res if entry[0] != handler]
+        return res
+
+    def _kf_subscribe_handlers(self):
+        """The handlers follow their new tickets (all the pairs in a few
+        queries) and get Odoo's assignment notice, as when a ticket is created
+        alone: none for a ticket one assigns to oneself, none for an archived
+        handler, none without tracking."""
+        tickets = self.sudo()
+        subscribe_pairs(
+            self.env,
+            self._name,
+            [(ticket.id, ticket.user_id.partner_id.id) for ticket in tickets if ticket.user_id.partner_id.active],
+        )
+        if self.env.context.get("tracking_disable"):
+            # no auto-subscription, hence no notice, in Odoo's create either
+            return
+        by_handler = defaultdict(list)
+        for ticket in tickets:
+            if ticket.user_id.active and ticket.user_id != self.env.user:
+                by_handler[ticket.user_id].append(ticket.id)
+        for handler, ticket_ids in by_handler.items():
+            self.browse(ticket_ids).with_context(lang=handler.partner_id.lang)._message_auto_subscribe_notify(
+                handler.partner_id.ids, "mail.message_user_assigned"
+            )
 
     def _check_system_fields(self, fnames):
         system = SYSTEM_FIELDS.intersection(fnames)
@@ -498,14 +544,66 @@ class KfTicket(models.Model):
         return bool(self.email_from or self.contact_id.email or self.partner_id.email)
 
     def _send_received_mail(self):
+        """Post the acknowledgement on the tickets that have an e-mail. A batch
+        is rendered in one pass per author (one composer for all its tickets,
+        where ``message_post_with_source`` makes one per ticket) and its
+        e-mails go through the queue; the author is the one a single ticket's
+        message gets: the partner of the rendered sender address, else the
+        current user."""
         template = self.env.ref("kf_dispatch.mail_template_kf_ticket_received", raise_if_not_found=False)
         if not template:
             return
-        for ticket in self.filtered(lambda t: t.email_from or t.contact_id.email or t.partner_id.email):
-            ticket._portal_ensure_token()
-            ticket.with_context(kf_no_first_reply=True).message_post_with_source(
-                template, subtype_xmlid="mail.mt_comment"
+        tickets = self.filtered(lambda t: t.email_from or t.contact_id.email or t.partner_id.email)
+        for ticket in tickets.filtered(lambda t: not t.access_token):
+            # the mail links to the ticket's portal page
+            ticket.sudo().write({"access_token": str(uuid.uuid4())})
+        tickets = tickets.with_context(kf_no_first_reply=True)
+        if len(tickets) <= 1:
+            if tickets:
+                tickets.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            return
+        comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        for author, ticket_ids in tickets._kf_received_mail_authors(template).items():
+            composer = (
+                self.env["mail.compose.message"]
+                .with_context(
+                    default_composition_mode="comment",
+                    default_model=self._name,
+                    default_res_ids=ticket_ids,
+                    default_template_id=template.id,
+                )
+                # the author set, the sender is given too (they are computed
+                # together): the template's, rendered for each ticket
+                .create(
+                    {
+                        "message_type": "notification",
+                        "subtype_id": comment,
+                        "author_id": author,
+                        "email_from": template.email_from,
+                    }
+                )
             )
+            # rendered as the template renders for one ticket (our own
+            # template, trusted), posted by the current user
+            for ticket_id, post_values in composer.sudo()._prepare_mail_values(ticket_ids).items():
+                tickets.browse(ticket_id).message_post(**post_values)
+
+    def _kf_received_mail_authors(self, template):
+        """``{author partner id: ticket ids}``: the author of each ticket's
+        acknowledgement, the partner of the sender address the template
+        renders for it (else the current user), as the composer of one
+        ticket sets it."""
+        senders = template._render_field("email_from", self.ids)
+        Thread = self.env["mail.thread"].with_context(active_test=False)
+        author_of = {}
+        result = defaultdict(list)
+        for ticket_id in self.ids:
+            sender = senders[ticket_id]
+            if sender not in author_of:
+                author_id = Thread._message_compute_author(None, sender, raise_on_email=False)[0] if sender else False
+                author_of[sender] = author_id or self.env.user.partner_id.id
+            result[author_of[sender]].append(ticket_id)
+        return result
 
     # ------------------------------------------------------------------
     # Mail gateway

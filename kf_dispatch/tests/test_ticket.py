@@ -1,7 +1,8 @@
 from datetime import date, datetime
 
+from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import KfDispatchCommon
 
@@ -229,3 +230,74 @@ class TestTicket(KfDispatchCommon):
         )
         visible = self.Ticket.with_user(portal_user).search([])
         self.assertEqual(visible, ticket)
+
+
+@tagged("post_install", "-at_install")
+class TestTicketBatchCreate(KfDispatchCommon):
+    """Tickets created in one ``create`` leave what one create per ticket
+    leaves (followers, acknowledgement, assignment notice), for fewer
+    queries per ticket."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.specialist_2 = new_test_user(
+            cls.env,
+            "dsp_specialist_2",
+            groups="kf_customer_service.group_kf_specialist",
+            name="Second Specialist",
+            company_id=cls.company.id,
+            company_ids=[Command.set([cls.company.id])],
+        )
+
+    def _vals(self, count):
+        return [
+            {
+                "subject": f"Fault {i}",
+                "ticket_type": "repair",
+                "partner_id": self.customer.id,
+                "contact_id": self.contact.id if i % 2 else False,
+                "user_id": (self.specialist, self.specialist_2)[i % 2].id,
+                "company_id": self.company.id,
+            }
+            for i in range(count)
+        ]
+
+    def _facts(self, tickets):
+        facts = []
+        # the e-mails of a message are read as superuser
+        for ticket in tickets.sudo():
+            messages = ticket.message_ids.sorted("id")
+            facts.append(
+                (
+                    sorted(ticket.message_follower_ids.mapped(lambda f: (f.partner_id.id, tuple(f.subtype_ids.ids)))),
+                    [(m.message_type, m.subtype_id.id, m.author_id.id, tuple(m.partner_ids.ids)) for m in messages],
+                    sorted(len(m.mail_ids) for m in messages),
+                )
+            )
+        return facts
+
+    def test_batch_create_same_followers_and_mails_fewer_queries(self):
+        clerk = self.clerk
+        self.assertFalse(clerk.has_group("kf_customer_service.group_kf_specialist"), "the clerk is no specialist")
+        # the chatter as in production (the fixtures disable tracking)
+        Ticket = self.env["kf.ticket"].with_user(clerk).with_company(self.company).with_context(tracking_disable=False)
+        with freeze_time(datetime(2026, 3, 2, 9, 0)):
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            singles = Ticket.browse([Ticket.create(vals).id for vals in self._vals(10)])
+            self.env.flush_all()
+            single_queries = self.env.cr.sql_log_count - before
+            before = self.env.cr.sql_log_count
+            batch = Ticket.create(self._vals(10))
+            self.env.flush_all()
+            batch_queries = self.env.cr.sql_log_count - before
+        self.assertEqual(batch.mapped("sla_deadline"), singles.mapped("sla_deadline"))
+        self.assertEqual(self._facts(batch), self._facts(singles))
+        for ticket in batch:
+            self.assertIn(ticket.user_id.partner_id, ticket.message_partner_ids, "the handler follows the ticket")
+        acknowledged = batch.filtered("contact_id")
+        self.assertTrue(acknowledged)
+        for ticket in acknowledged:
+            self.assertIn(ticket.contact_id, ticket.message_ids.partner_ids, "the contact is acknowledged")
+        self.assertLess(batch_queries, single_queries * 0.6, "a batch costs fewer queries per ticket")

@@ -34,6 +34,7 @@ Figures are printed, never asserted; targets: each scan in a constant number
 of queries, the portal list under 150 ms median.
 """
 
+import os
 import random
 import re
 import statistics
@@ -44,8 +45,13 @@ from psycopg2.extras import execute_values
 
 from odoo import fields
 
-N_TICKETS = 200_000
-N_ORDERS = 20_000
+N_TICKETS = int(os.environ.get("KF_BENCH_TICKETS") or 200_000)
+N_ORDERS = int(os.environ.get("KF_BENCH_ORDERS") or 20_000)
+# parts run (create, sla, escalation, portal) and the baselines' settings
+PARTS = set((os.environ.get("KF_BENCH_PARTS") or "create,sla,escalation,portal").split(","))
+REPEAT = int(os.environ.get("KF_BENCH_REPEAT") or 3)
+# records each scan handles in the timed comparison with its naive loop
+N_COMPARE = int(os.environ.get("KF_BENCH_COMPARE") or 300)
 N_CUSTOMERS = 2_000
 N_SPECIALISTS = 200
 N_TECHNICIANS = 12
@@ -117,6 +123,11 @@ def _setup_people(env):
             }
             for i in range(2)
         ]
+    )
+    # one team per specialist as leader: the escalation bench spreads orders
+    # over 8 or 200 of them
+    env["kf.dispatch.team"].create(
+        [{"name": f"Bench Leader Team {i:03d}", "leader_id": user.id} for i, user in enumerate(specialists)]
     )
     customers = env["res.partner"].create(
         [{"name": f"Bench Customer {i:05d}", "is_company": True, "kf_is_customer": True} for i in range(N_CUSTOMERS)]
@@ -445,6 +456,178 @@ def _bench_sla_scan(env):
     )
 
 
+def _activity_facts(env, model, record_ids):
+    """(record id, assignee) of the activities on ``record_ids``."""
+    activities = env["mail.activity"].sudo().search([("res_model", "=", model), ("res_id", "in", list(record_ids))])
+    return sorted((activity.res_id, activity.user_id.id) for activity in activities)
+
+
+def _set_handlers(env, table, ids, users, column="user_id"):
+    """Spread ``ids`` of ``table`` over ``users`` (by SQL, rolled back after
+    the run)."""
+    env.cr.execute(
+        f"UPDATE {table} SET {column} = (%s::int[])[1 + (id %% %s)] WHERE id = ANY(%s)",
+        [users, len(users), list(ids)],
+    )
+    env.invalidate_all()
+
+
+def _naive_sla(env, tickets):
+    """The SLA scan written as a per-ticket ORM loop: flag, note and
+    activity one ticket at a time (the manager first, else the handler)."""
+    for ticket in tickets:
+        # the flags without tracking message, as KF writes them
+        ticket.sudo().with_context(tracking_disable=True).write({"sla_breached": True, "sla_escalated": True})
+        user = ticket.company_id.kf_manager_id or ticket.user_id
+        ticket.message_post(body=f"SLA breached: no first reply by {ticket.sla_deadline}.")
+        ticket.activity_schedule(
+            "kf_dispatch.mail_activity_type_kf_ticket_sla",
+            summary=f"Ticket {ticket.name} got no reply within the SLA",
+            user_id=user.id,
+        )
+
+
+def _compare_sla_scan(env):
+    """The SLA scan on N_COMPARE late tickets: KF against the naive loop
+    (same tickets flagged, same activities), then KF's queries with the
+    activities going to 8 or 200 handlers."""
+    Ticket = env["kf.ticket"]
+    late = Ticket.search(Ticket._sla_to_escalate_domain(fields.Datetime.now()), order="sla_deadline", limit=N_COMPARE)
+    print(f"1a. SLA scan against its naive ORM loop, {len(late)} late tickets (rolled back)")
+
+    def collect():
+        flagged = Ticket.sudo().search([("id", "in", late.ids), ("sla_escalated", "=", True)]).ids
+        notes = (
+            env["mail.message"]
+            .sudo()
+            .search_count([("model", "=", "kf.ticket"), ("res_id", "in", late.ids), ("body", "ilike", "SLA breached")])
+        )
+        return sorted(flagged), _activity_facts(env, "kf.ticket", late.ids), notes
+
+    runs = _alternate(
+        env,
+        {
+            "kf": (lambda: Ticket._cron_sla_scan(limit=len(late)), collect),
+            "naive": (lambda: _naive_sla(env, Ticket.browse(late.ids)), collect),
+        },
+    )
+    _print_runs(runs, len(late), "ticket")
+    same = runs["kf"][0][2] == runs["naive"][0][2]
+    print(
+        f"  -> {len(runs['kf'][0][2][0])} tickets flagged, {len(runs['kf'][0][2][1])} activities, "
+        f"{runs['kf'][0][2][2]} notes; the same as the naive loop's: {'yes' if same else 'NO'}"
+    )
+    specialists = env["res.users"].search([("login", "=like", "bench_specialist_%")], order="id").ids
+    # the activities go to the manager (manager first): the handlers only
+    # change whose tickets they are
+    for count in (8, len(specialists)):
+        _set_handlers(env, "kf_ticket", late.ids, specialists[:count])
+        env.cr.flush()
+        before = env.cr.sql_log_count
+        Ticket._cron_sla_scan(limit=len(late))
+        env.cr.flush()
+        queries = env.cr.sql_log_count - before
+        users = {user for _res_id, user in _activity_facts(env, "kf.ticket", late.ids)}
+        env.cr.rollback()
+        env.invalidate_all()
+        print(f"  tickets of {count:3d} handlers: activities to {len(users)} user(s), {queries} queries")
+
+
+def _naive_escalation(env, undispatched, late_ack, overdue):
+    """The work-order escalation written as a per-order ORM loop: flag,
+    activity (team leader, else the manager) and overdue problem one order at
+    a time."""
+    Order = env["kf.dispatch.order"]
+    for field, orders in (
+        ("dispatch_escalated", undispatched),
+        ("ack_escalated", late_ack),
+        ("overdue_escalated", overdue),
+    ):
+        for order in Order.browse(orders.ids):
+            order.sudo().write({field: True})
+    for order in Order.browse(list(dict.fromkeys(undispatched.ids + late_ack.ids + overdue.ids))):
+        user = order.team_id.leader_id or order.company_id.kf_manager_id
+        order.activity_schedule(
+            "kf_dispatch.mail_activity_type_kf_dispatch_escalation",
+            summary=f"Work order {order.name} escalated",
+            user_id=user.id,
+        )
+    for order in Order.browse(overdue.ids):
+        env["kf.problem"].sudo().with_context(tracking_disable=True).create(
+            {
+                "problem_type": "overdue",
+                "order_id": order.id,
+                "partner_id": order.partner_id.id,
+                "project_id": order.project_id.id,
+                "user_id": order.user_id.id,
+                "company_id": order.company_id.id,
+                "description": f"Work order {order.name} was not completed by its planned end.",
+            }
+        )
+
+
+def _compare_escalation_scan(env):
+    """The work-order escalation scan with ``limit`` N_COMPARE: KF against
+    the naive loop on the same orders (same flags, activities and problems),
+    then KF's queries with the activities going to 8 or 200 team leaders."""
+    Order = env["kf.dispatch.order"]
+    now = fields.Datetime.now()
+    ack_hours = Order._get_ack_hours()
+    limit = N_COMPARE
+    undispatched = Order.search(Order._escalation_undispatched_domain(now), order="date_planned_start", limit=limit)
+    late_ack = Order.browse()
+    for (company,) in Order._read_group(Order._escalation_unacknowledged_domain(), ["company_id"]):
+        late_ack |= Order.search(
+            Order._escalation_late_ack_domain(company, ack_hours, now), order="date_dispatched", limit=limit
+        )
+    overdue = Order.search(Order._escalation_overdue_domain(now), order="date_planned_end", limit=limit)
+    ids = set(undispatched.ids + late_ack.ids + overdue.ids)
+    print(
+        f"2a. work-order escalation against its naive ORM loop: {len(undispatched)} not dispatched, "
+        f"{len(late_ack)} not acknowledged, {len(overdue)} overdue ({len(ids)} orders; rolled back)"
+    )
+
+    def collect():
+        flags = (
+            env["kf.dispatch.order"]
+            .sudo()
+            .search_read([("id", "in", list(ids))], ["dispatch_escalated", "ack_escalated", "overdue_escalated"])
+        )
+        problems = env["kf.problem"].sudo().search([("order_id", "in", list(ids)), ("problem_type", "=", "overdue")])
+        return (
+            sorted(tuple(sorted(row.items())) for row in flags),
+            _activity_facts(env, "kf.dispatch.order", ids),
+            sorted(problems.order_id.ids),
+            len(set(problems.mapped("name"))) == len(problems),
+        )
+
+    runs = _alternate(
+        env,
+        {
+            "kf": (lambda: Order._cron_escalation_scan(limit=limit), collect),
+            "naive": (lambda: _naive_escalation(env, undispatched, late_ack, overdue), collect),
+        },
+    )
+    _print_runs(runs, len(ids), "order")
+    kf, naive = runs["kf"][0][2], runs["naive"][0][2]
+    print(
+        f"  -> {len(kf[1])} activities, {len(kf[2])} overdue problems (numbers unique: {kf[3]}); flags, "
+        f"activities and problems the same as the naive loop's: {'yes' if kf[:3] == naive[:3] else 'NO'}"
+    )
+    teams = env["kf.dispatch.team"].search([("name", "=like", "Bench Leader Team %")], order="id").ids
+    for count in (8, len(teams)):
+        _set_handlers(env, "kf_dispatch_order", ids, teams[:count], column="team_id")
+        env.cr.flush()
+        before = env.cr.sql_log_count
+        Order._cron_escalation_scan(limit=limit)
+        env.cr.flush()
+        queries = env.cr.sql_log_count - before
+        users = {user for _res_id, user in _activity_facts(env, "kf.dispatch.order", ids)}
+        env.cr.rollback()
+        env.invalidate_all()
+        print(f"  activities to {len(users):3d} team leaders: {queries} queries")
+
+
 def _bench_escalation_scan(env):
     Order = env["kf.dispatch.order"]
     now = fields.Datetime.now()
@@ -497,12 +680,59 @@ def _bench_escalation_scan(env):
 
 
 # ------------------------------------------------------------------ ticket creation
-N_CREATE = 1_000
+N_CREATE = int(os.environ.get("KF_BENCH_CREATE") or 1_000)
+
+
+def _alternate(env, runners, repetitions=REPEAT):
+    """Time each of ``runners`` ({label: (work, collect)}) ``repetitions``
+    times, alternating their order, every run rolled back: ``work()`` is timed
+    with the commit-time work (flush and precommit hooks: tracking, follower
+    notifications), ``collect()`` then reads its result (untimed). Returns
+    {label: [(seconds, queries, result), ...]}."""
+    runs = {label: [] for label in runners}
+    labels = list(runners)
+    for repetition in range(repetitions):
+        for label in labels if repetition % 2 == 0 else labels[::-1]:
+            work, collect = runners[label]
+            env.invalidate_all()
+            before = env.cr.sql_log_count
+            start = time.perf_counter()
+            work()
+            env.cr.flush()
+            env.flush_all()
+            elapsed = time.perf_counter() - start
+            queries = env.cr.sql_log_count - before
+            result = collect()
+            env.cr.rollback()
+            env.invalidate_all()
+            runs[label].append((elapsed, queries, result))
+    return runs
+
+
+def _print_runs(runs, count, unit, reference="kf"):
+    """Min / median seconds and queries of each label, the ratios to
+    ``reference``."""
+    best = {label: min(t for t, _q, _r in label_runs) for label, label_runs in runs.items()}
+    for label, label_runs in runs.items():
+        times = [t for t, _q, _r in label_runs]
+        queries = [q for _t, q, _r in label_runs]
+        ratio = "" if label == reference else f"  {best[label] / best[reference]:6.1f}x {reference}'s time"
+        print(
+            f"  {label:<8} min {min(times):7.2f} s  median {statistics.median(times):7.2f} s  "
+            f"{min(queries):7d} queries ({min(queries) / max(count, 1):5.1f} per {unit}){ratio}  "
+            f"{len(times)} runs"
+        )
 
 
 def _create_vals(env, count):
     rng = random.Random(SEED + 1)
     customers = env["res.partner"].search([("name", "=like", "Bench Customer 0%")], limit=200)
+    contacts = env["res.partner"].create(
+        [
+            {"name": f"Bench Contact {i}", "parent_id": c.id, "email": f"contact{i}@customer.example"}
+            for i, c in enumerate(customers)
+        ]
+    )
     specialists = env["res.users"].search([("login", "=like", "bench_specialist_%")])
     now = fields.Datetime.now().replace(microsecond=0)
     vals_list = []
@@ -514,6 +744,8 @@ def _create_vals(env, count):
                 "ticket_type": ticket_type,
                 "channel": rng.choice(CHANNELS),
                 "partner_id": customers[i % len(customers)].id,
+                # one customer in 3 has no contact nor e-mail: no acknowledgement
+                "contact_id": contacts[i % len(contacts)].id if i % 3 else False,
                 "user_id": specialists[i % len(specialists)].id,
                 "date_received": (now - timedelta(hours=rng.uniform(0, 96))).replace(microsecond=0),
             }
@@ -521,55 +753,105 @@ def _create_vals(env, count):
     return vals_list
 
 
-def _time_create(env, vals_list, batch):
-    """Create the tickets (in one ``create`` or one per ticket), flush, and
-    roll back; (seconds, queries, deadlines)."""
-    Ticket = env["kf.ticket"]
-    env.invalidate_all()
-    before = env.cr.sql_log_count
-    start = time.perf_counter()
-    if batch:
-        tickets = Ticket.create(vals_list)
-    else:
-        tickets = Ticket.browse([Ticket.create(vals).id for vals in vals_list])
-    env.flush_all()
-    elapsed = time.perf_counter() - start
-    queries = env.cr.sql_log_count - before
-    deadlines = tickets.mapped("sla_deadline")
-    env.cr.rollback()
-    env.invalidate_all()
-    return elapsed, queries, deadlines
+def _create_facts(env, tickets):
+    """What a creation leaves, per ticket (in creation order): its deadline,
+    followers (partner and subtypes), messages (type, subtype, author,
+    partners notified) and e-mails (recipients)."""
+    index = {ticket.id: i for i, ticket in enumerate(tickets)}
+    facts = {i: {"deadline": ticket.sla_deadline} for i, ticket in enumerate(tickets)}
+    for follower in (
+        env["mail.followers"].sudo().search([("res_model", "=", "kf.ticket"), ("res_id", "in", tickets.ids)])
+    ):
+        facts[index[follower.res_id]].setdefault("followers", set()).add(
+            (follower.partner_id.id, tuple(sorted(follower.subtype_ids.ids)))
+        )
+    messages = env["mail.message"].sudo().search([("model", "=", "kf.ticket"), ("res_id", "in", tickets.ids)])
+    for message in messages:
+        facts[index[message.res_id]].setdefault("messages", []).append(
+            (
+                message.message_type,
+                message.subtype_id.id,
+                message.author_id.id,
+                tuple(sorted(message.notification_ids.res_partner_id.ids)),
+            )
+        )
+    for mail in env["mail.mail"].sudo().search([("mail_message_id", "in", messages.ids)]):
+        facts[index[mail.mail_message_id.res_id]].setdefault("mails", []).append(
+            (*sorted(mail.recipient_ids.ids), mail.email_to or "")
+        )
+    for fact in facts.values():
+        for key in ("messages", "mails"):
+            fact[key] = sorted(fact.get(key, []))
+    return facts
 
 
-def _bench_create(env, repetitions=3):
+def _bench_create(env):
     """1,000 tickets in one ``create`` against the naive loop of one
-    ``create`` per ticket, alternating; both rolled back. The deadlines must
-    be those KF's batch planning gives."""
+    ``create`` per ticket, alternating, both rolled back; commit-time work
+    included. Both must leave the same deadlines (those KF's batch planning
+    gives), followers, messages and e-mails."""
     vals_list = _create_vals(env, N_CREATE)
-    print(f"0. ticket creation: {N_CREATE} tickets in one create() vs one create() per ticket (rolled back)")
+    env.cr.commit()
+    print(
+        f"0. ticket creation: {N_CREATE} tickets in one create() vs one create() per ticket "
+        f"({len({v['user_id'] for v in vals_list})} handlers; rolled back)"
+    )
     reply_days = _reply_days(env)
     expected = env.company.kf_add_working_days_batch(
         [(reply_days[v["ticket_type"]], v["date_received"]) for v in vals_list]
     )
     env.cr.rollback()
-    results = {"batch": [], "loop": []}
-    for repetition in range(repetitions):
-        for label in ("batch", "loop") if repetition % 2 == 0 else ("loop", "batch"):
-            elapsed, queries, deadlines = _time_create(env, vals_list, label == "batch")
-            if deadlines != expected:
-                wrong = sum(1 for got, want in zip(deadlines, expected, strict=True) if got != want)
-                print(f"  {label}: {wrong} deadlines differ from kf_add_working_days_batch")
-            results[label].append((elapsed, queries))
-    for label, runs in results.items():
-        times = [elapsed for elapsed, _queries in runs]
-        queries = runs[0][1]
-        print(
-            f"  {label:<6} min {min(times):6.2f} s  median {statistics.median(times):6.2f} s  "
-            f"{queries:6d} queries ({queries / N_CREATE:.1f} per ticket, {min(times) / N_CREATE * 1000:.2f} ms "
-            f"per ticket)  {repetitions} runs"
+    Ticket = env["kf.ticket"]
+    # the calls of the batch planning, counted for each way of creating
+    Company = type(env["res.company"])
+    planning = Company.kf_add_working_days_batch
+    calls = []
+
+    def counted(company, requests):
+        calls.append(len(requests))
+        return planning(company, requests)
+
+    created = {}
+
+    def work(batch):
+        def run():
+            calls.clear()
+            Company.kf_add_working_days_batch = counted
+            try:
+                if batch:
+                    created["tickets"] = Ticket.create(vals_list)
+                else:
+                    created["tickets"] = Ticket.browse([Ticket.create(vals).id for vals in vals_list])
+            finally:
+                Company.kf_add_working_days_batch = planning
+
+        return run
+
+    def collect():
+        return len(calls), _create_facts(env, created["tickets"])
+
+    runs = _alternate(env, {"batch": (work(True), collect), "loop": (work(False), collect)})
+    _print_runs(runs, N_CREATE, "ticket", reference="batch")
+    batch_calls, batch_facts = runs["batch"][0][2]
+    _loop_calls, loop_facts = runs["loop"][0][2]
+    wrong = sum(1 for i, fact in batch_facts.items() if fact["deadline"] != expected[i])
+    differ = [i for i in batch_facts if batch_facts[i] != loop_facts[i]]
+    totals = {
+        label: (
+            sum(len(f.get("followers", ())) for f in facts.values()),
+            sum(len(f["messages"]) for f in facts.values()),
+            sum(len(f["mails"]) for f in facts.values()),
         )
-    ratio = min(t for t, _q in results["loop"]) / min(t for t, _q in results["batch"])
-    print(f"  -> one create() is {ratio:.1f}x the speed of the per-ticket loop; deadlines checked against the API")
+        for label, facts in (("batch", batch_facts), ("loop", loop_facts))
+    }
+    print(
+        f"  -> deadlines planned in {batch_calls} call(s) of kf_add_working_days_batch for the batch "
+        f"(one per company), {wrong} differ from the API; followers / messages / e-mails: "
+        f"batch {totals['batch']}, loop {totals['loop']}; tickets whose followers, messages or e-mails "
+        f"differ between the two: {len(differ)}"
+    )
+    for i in differ[:3]:
+        print(f"     ticket {i}: batch {batch_facts[i]}\n               loop  {loop_facts[i]}")
 
 
 # --------------------------------------------------------------------------- portal
@@ -655,7 +937,13 @@ def _bench_portal(env, base_url):
 
 
 def run(env, base_url):
-    _bench_create(env)
-    _bench_sla_scan(env)
-    _bench_escalation_scan(env)
-    _bench_portal(env, base_url)
+    if "create" in PARTS:
+        _bench_create(env)
+    if "sla" in PARTS:
+        _compare_sla_scan(env)
+        _bench_sla_scan(env)
+    if "escalation" in PARTS:
+        _compare_escalation_scan(env)
+        _bench_escalation_scan(env)
+    if "portal" in PARTS:
+        _bench_portal(env, base_url)
