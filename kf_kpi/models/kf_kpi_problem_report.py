@@ -152,8 +152,8 @@ class KfKpiProblemReport(models.Model):
         self.check_field_access_rights("read", fnames)
         types = dict(self.problem_types())
         states = dict(self._fields["state"]._description_selection(self.env))
-        sql = self._kf_xlsx_query(month)
         self.env.flush_all()
+        sql = self._kf_xlsx_query(month)
         cursor = self.env.cr._cnx.cursor(f"kf_xlsx_problems_{id(sql)}")
         cursor.itersize = max(batch_size, 1)
         try:
