@@ -8,7 +8,6 @@
     "author": "KF",
     "license": "LGPL-3",
     "depends": ["kf_kpi", "kf_dispatch"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/kf_performance_pay_security.xml",
         "security/ir.model.access.csv",

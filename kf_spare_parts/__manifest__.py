@@ -8,7 +8,6 @@
     "author": "KF",
     "license": "LGPL-3",
     "depends": ["kf_dispatch", "stock"],
-    "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/kf_spare_parts_security.xml",
         "security/ir.model.access.csv",

@@ -143,3 +143,66 @@ def test_many_rows_stream():
     rows = list(_load(_book(build))["Big"].iter_rows(values_only=True))
     assert len(rows) == 5001
     assert rows[-1][:2] == (4999, "row 4999")
+
+
+def test_title_above_header_widths_and_font_size():
+    """A sheet laid out by hand: a title in a larger font, a blank row, then
+    the header; column widths given apart from the header; custom number
+    formats; a styled blank cell and a cell with no style at all."""
+
+    def build(book):
+        title = book.add_format({"bold": True, "font_size": 13})
+        header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        number = book.add_format({"num_format": "0.##", "border": 1})
+        sheet = book.add_sheet("2026-03", widths=[16, 32, None, 11], freeze_header=False, autofilter=False)
+        sheet.append(["Statement 2026-03"], formats=[title])
+        sheet.append([])
+        sheet.append(["Ref", "Part", "Opening", "Closing"], formats=[header] * 4)
+        sheet.append(["P-1", "Valve", 2.5, None], formats=[None, None, number, number])
+        sheet.append([None, "Total", 2.5, None], formats=[0, header, header, 0])
+
+    book = _load(_book(build))
+    sheet = book["2026-03"]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows == [
+        ["Statement 2026-03", None, None, None],
+        [None, None, None, None],
+        ["Ref", "Part", "Opening", "Closing"],
+        ["P-1", "Valve", 2.5, None],
+        [None, "Total", 2.5, None],
+    ]
+    assert sheet["A1"].font.b
+    assert sheet["A1"].font.sz == 13
+    assert sheet["A3"].font.sz == 11
+    assert sheet["C3"].fill.fgColor.rgb == "FFDDEBF7"
+    assert sheet["C4"].number_format == "0.##"
+    assert sheet["D4"].border.left.style == "thin"
+    assert sheet["A5"].border.left.style is None
+    assert sheet["B5"].font.b
+    assert sheet.column_dimensions["A"].width == 16
+    assert sheet.column_dimensions["B"].width == 32
+    assert sheet.column_dimensions["D"].width == 11
+    assert sheet.freeze_panes is None
+    assert sheet.auto_filter.ref is None
+
+
+def test_widths_dict_and_header_columns_together():
+    def build(book):
+        sheet = book.add_sheet("W", [("A", 12), ("B", None)], widths={1: 30, 3: 8}, autofilter=False)
+        sheet.append(["x", "y", None, "z"])
+
+    sheet = _load(_book(build))["W"]
+    assert sheet.column_dimensions["A"].width == 12
+    assert sheet.column_dimensions["B"].width == 30
+    assert sheet.column_dimensions["D"].width == 8
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref is None
+
+
+def test_font_size_checked():
+    book = kf_xlsx.Workbook(io.BytesIO())
+    for size in ("big", 0.5, 500, True):
+        with pytest.raises(ValueError, match="font size"):
+            book.add_format({"font_size": size})
+    assert book.format_spec(book.add_format({"font_size": 13})) == {"font_size": 13}
+    book.close()

@@ -50,6 +50,7 @@ _VALIGN = {"top": "top", "vcenter": "center", "center": "center", "bottom": "bot
 _FORMAT_KEYS = {
     "bold",
     "italic",
+    "font_size",
     "font_color",
     "bg_color",
     "border",
@@ -109,7 +110,7 @@ def _color(value):
 class Sheet:
     """One worksheet being written; get it from :meth:`Workbook.add_sheet`."""
 
-    def __init__(self, book, index, name, columns, header_format, freeze_header, autofilter, header_height):
+    def __init__(self, book, index, name, columns, header_format, freeze_header, autofilter, header_height, widths):
         self.book = book
         self.index = index
         self.name = name
@@ -135,7 +136,9 @@ class Sheet:
                 '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
             )
         head.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
-        widths = [(col, column[1]) for col, column in enumerate(columns) if len(column) > 1 and column[1]]
+        widths = dict(enumerate(widths)) if isinstance(widths, (list, tuple)) else dict(widths or {})
+        widths.update((col, column[1]) for col, column in enumerate(columns) if len(column) > 1 and column[1])
+        widths = sorted((col, width) for col, width in widths.items() if width)
         if widths:
             head.append("<cols>")
             head.extend(
@@ -216,6 +219,8 @@ class Sheet:
                 add(f'<c r="{letters[col]}{r}"{style} t="b"><v>1</v></c>')
             else:
                 self._add_other(add, f"{letters[col]}{r}", style, value)
+        if len(row) == 1 and not height:
+            return  # an empty row is not written
         add("</row>")
         self._pending.append("".join(row))
         if len(self._pending) >= FLUSH_ROWS:
@@ -294,7 +299,8 @@ class Workbook:
     def add_format(self, spec=None):
         """The style id of a cell format, to give to ``add_sheet``/``append``.
 
-        ``spec`` keys: bold, italic, font_color and bg_color ("#RRGGBB"),
+        ``spec`` keys: bold, italic, font_size (points, 11 by default),
+        font_color and bg_color ("#RRGGBB"),
         border (thin on all sides), top (thin top border), num_format (e.g.
         "yyyy-mm-dd", "0.00", "#,##0.00", "0.0%"), text_wrap, align
         ("left", "center", "right"), valign ("top", "vcenter", "bottom").
@@ -306,6 +312,9 @@ class Workbook:
         for key in ("font_color", "bg_color"):
             if key in spec:
                 _color(spec[key])
+        size = spec.get("font_size")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, (int, float)) or not 1 <= size <= 409):
+            raise ValueError(f"font size {size!r} is not a number of points between 1 and 409")
         if not spec:
             return 0
         key = tuple(sorted(spec.items()))
@@ -318,13 +327,27 @@ class Workbook:
         """The spec a style id was made from (a copy)."""
         return dict(self._formats[style - 1]) if style else {}
 
-    def add_sheet(self, name, columns=(), header_format=None, freeze_header=True, autofilter=True, header_height=None):
+    def add_sheet(
+        self,
+        name,
+        columns=(),
+        header_format=None,
+        freeze_header=True,
+        autofilter=True,
+        header_height=None,
+        widths=None,
+    ):
         """Start a new worksheet (and finish the previous one).
 
         ``columns``: (header, width[, format]) per column; the header row is
         written at once (frozen and with an autofilter unless told not to),
         the format is the default of the column's cells. Without columns,
         the sheet has no header and every row is written by ``append``.
+        ``widths``: column widths, as a list (one per column from the first,
+        None for the default) or a dict {column: width}; for a sheet whose
+        header is not its first row (a title above it), or to widen columns
+        ``columns`` does not list. A row written without any cell (e.g.
+        ``append([])``) is left blank.
         ``name`` is made valid (see :func:`sheet_name`)."""
         if self.closed:
             raise ValueError("the workbook is closed")
@@ -332,7 +355,15 @@ class Workbook:
             self.sheets[-1].close()
         name = sheet_name(name, [sheet.name for sheet in self.sheets])
         sheet = Sheet(
-            self, len(self.sheets) + 1, name, list(columns), header_format, freeze_header, autofilter, header_height
+            self,
+            len(self.sheets) + 1,
+            name,
+            list(columns),
+            header_format,
+            freeze_header,
+            autofilter,
+            header_height,
+            widths,
         )
         self.sheets.append(sheet)
         return sheet
@@ -453,7 +484,7 @@ class Workbook:
                 "<font>"
                 + ("<b/>" if spec.get("bold") else "")
                 + ("<i/>" if spec.get("italic") else "")
-                + '<sz val="11"/>'
+                + f'<sz val="{spec.get("font_size", 11)}"/>'
                 + (f'<color rgb="{_color(spec["font_color"])}"/>' if spec.get("font_color") else "")
                 + '<name val="Calibri"/></font>'
             )

@@ -123,85 +123,145 @@ class KfKpiProblemReport(models.Model):
     @api.model
     def xlsx_rows(self, month, batch_size=5000):
         """Yield the problems of a month the current user may read (record rules
-        apply), in date order, read ``batch_size`` at a time (keyset pages on
-        (date, id), the cache emptied after each page: memory does not grow
-        with the month).
+        apply), in date order.
+
+        The rows are read by one SQL query built on the access-checked query of
+        ``_search`` (record rules, multi-company), the names of the related
+        records joined in and the evidence names aggregated in it, and streamed
+        through a server-side cursor ``batch_size`` rows at a time: the number
+        of queries does not grow with the month and memory stays flat.
 
         Each row is a dict: ``name``, ``date``, ``type`` and ``state``
-        (labels), ``customer``, ``project``, ``employee`` (names),
-        ``description``, ``evidence_count`` and ``evidence_files``: the names,
-        comma-separated, of the problem's evidence attachments the user may read
-        (access to an attachment is access to the document it is attached to)."""
+        (labels), ``customer``, ``project``, ``employee`` (names, as the views
+        show them: the user's language), ``description``, ``evidence_count``
+        and ``evidence_files``: the names, comma-separated in name order, of
+        the problem's evidence attachments the user may read (access to an
+        attachment is access to the document it is attached to)."""
+        fnames = [
+            "name",
+            "date",
+            "problem_type",
+            "state",
+            "evidence_count",
+            "partner_id",
+            "project_id",
+            "user_id",
+            "problem_id",
+        ]
+        self.check_access("read")
+        self.check_field_access_rights("read", fnames)
         types = dict(self.problem_types())
         states = dict(self._fields["state"]._description_selection(self.env))
-        # a page is read in one query (record rules applied), the names on it
-        # in one query per related model, their name column only: the cost
-        # does not grow with the fields of those models
-        fnames = ["id", "name", "date", "problem_type", "state", "evidence_count"]
-        relations = [("partner_id", "name"), ("project_id", "name"), ("user_id", "name"), ("problem_id", "description")]
-        domain = self.month_domain(month)
-        while True:
-            query = self._search(domain, order="date, id", limit=batch_size)
-            columns = [*fnames, *(fname for fname, _target in relations)]
-            page = self.env.execute_query(
-                query.select(*(self._field_to_sql(self._table, fname, query) for fname in columns))
-            )
-            values = [
-                self._kf_related_values(self._fields[fname].comodel_name, {row[index] for row in page}, target)
-                for index, (fname, target) in enumerate(relations, start=len(fnames))
-            ]
-            problem_ids = {row[-1] for row in page if row[-1]}
-            files = self._kf_evidence_names(self.env["kf.problem"].browse(problem_ids))
-            partners, projects, users, descriptions = values
-            for _id, name, day, ptype, state, count, partner, project, user, problem in page:
-                yield {
-                    "name": name or False,
-                    "date": day,
-                    "type": types.get(ptype, ptype),
-                    "customer": partners.get(partner, False),
-                    "project": projects.get(project, False),
-                    "employee": users.get(user, False),
-                    "state": states.get(state, state),
-                    "description": descriptions.get(problem, False),
-                    "evidence_count": count,
-                    "evidence_files": files.get(problem),
-                }
-            if len(page) < batch_size:
-                return
-            last_date, last_id = page[-1][2], page[-1][0]
-            domain = [
-                *self.month_domain(month),
-                "|",
-                ("date", ">", last_date),
-                "&",
-                ("date", "=", last_date),
-                ("id", ">", last_id),
-            ]
-            self.env.invalidate_all()
+        self.env.flush_all()
+        sql = self._kf_xlsx_query(month)
+        cursor = self.env.cr._cnx.cursor(f"kf_xlsx_problems_{id(sql)}")
+        cursor.itersize = max(batch_size, 1)
+        try:
+            cursor.execute(sql.code, sql.params)
+            while True:
+                page = cursor.fetchmany(max(batch_size, 1))
+                for name, day, ptype, state, count, customer, project, employee, description, files in page:
+                    yield {
+                        "name": name or False,
+                        "date": day,
+                        "type": types.get(ptype, ptype),
+                        "customer": customer or False,
+                        "project": project or False,
+                        "employee": employee or False,
+                        "state": states.get(state, state),
+                        "description": description or False,
+                        "evidence_count": count,
+                        "evidence_files": files,
+                    }
+                if len(page) < batch_size:
+                    return
+        finally:
+            cursor.close()
 
-    def _kf_related_values(self, model, ids, fname):
-        """{id: value of ``fname``} of these records of ``model``, read as the
-        views show them (superuser, the user's language), that field only."""
-        records = self.env[model].sudo().browse(sorted(i for i in ids if i))
-        records.fetch([fname])
-        return {record.id: record[fname] for record in records}
-
-    def _kf_evidence_names(self, problems):
-        """{problem id: "a.jpg, b.jpg"}: the names of the problems' evidence
-        attachments the current user may read, in name order (two queries for
-        the whole batch)."""
-        problems = problems.sudo()
-        problems.fetch(["evidence_attachment_ids"])
-        links = {problem.id: problem.evidence_attachment_ids.ids for problem in problems}
-        attachment_ids = {attachment_id for ids in links.values() for attachment_id in ids}
-        readable = self.env["ir.attachment"].search_fetch(
-            [("id", "in", list(attachment_ids))], ["name"], order="name, id"
+    def _kf_xlsx_query(self, month):
+        """The SELECT of ``xlsx_rows``: the report's rows the user may read, in
+        (date, id) order, with the names of their customer, project and
+        employee (superuser reads, as the views show them), the problem's
+        description and its readable evidence names (aggregated once for the
+        month's problems, joined in)."""
+        table = self._table
+        query = self._search(self.month_domain(month), order="date, id")
+        Problem = self.env["kf.problem"].sudo()
+        evidence = Problem._fields["evidence_attachment_ids"]
+        problem_ids = query.subselect(SQL.identifier(table, "problem_id"))
+        files = query.make_alias(table, "evidence_files")
+        query.add_join(
+            "LEFT JOIN",
+            files,
+            SQL(
+                """(SELECT r.%(col1)s AS problem_id, string_agg(a.name, ', ' ORDER BY a.name, a.id) AS names
+                      FROM %(rel)s r JOIN ir_attachment a ON a.id = r.%(col2)s
+                     WHERE r.%(col1)s IN %(problem_ids)s AND %(readable)s
+                     GROUP BY r.%(col1)s)""",
+                rel=SQL.identifier(evidence.relation),
+                col1=SQL.identifier(evidence.column1),
+                col2=SQL.identifier(evidence.column2),
+                problem_ids=problem_ids,
+                readable=self._kf_readable_attachment_sql(problem_ids, evidence),
+            ),
+            SQL("%s = %s", SQL.identifier(files, "problem_id"), SQL.identifier(table, "problem_id")),
         )
-        rank = {attachment.id: index for index, attachment in enumerate(readable)}
-        names = {attachment.id: attachment.name for attachment in readable}
-        result = {}
-        for problem_id, ids in links.items():
-            ordered = sorted((i for i in ids if i in rank), key=rank.get)
-            if ordered:
-                result[problem_id] = ", ".join(names[i] for i in ordered)
-        return result
+        problem = query.left_join(table, "problem_id", Problem._table, "id", "problem_id")
+        partner = query.left_join(table, "partner_id", "res_partner", "id", "partner_id")
+        project = query.left_join(table, "project_id", "project_project", "id", "project_id")
+        user = query.left_join(table, "user_id", "res_users", "id", "user_id")
+        return query.select(
+            *(self._field_to_sql(table, fname, query) for fname in ("name", "date", "problem_type", "state")),
+            self._field_to_sql(table, "evidence_count", query),
+            self.env["res.partner"].sudo()._field_to_sql(partner, "name", query),
+            self.env["project.project"].sudo()._field_to_sql(project, "name", query),
+            self.env["res.users"].sudo()._field_to_sql(user, "name", query),
+            Problem._field_to_sql(problem, "description", query),
+            SQL.identifier(files, "names"),
+        )
+
+    def _kf_readable_attachment_sql(self, problem_ids, evidence):
+        """SQL condition on ``ir_attachment a``: the current user may read the
+        attachment, as ``ir.attachment._search`` decides it (public; without a
+        document: created by the user or the user is an administrator; else
+        the user may read its document). The documents' models are those of
+        the evidence of the problems ``problem_ids`` (a sub-query; one query);
+        their record rules are applied as sub-queries."""
+        Attachment = self.env["ir.attachment"]
+        Attachment.check_access("read")
+        if self.env.su:
+            return SQL("TRUE")
+        models = [
+            res_model
+            for (res_model,) in self.env.execute_query(
+                SQL(
+                    """SELECT DISTINCT a.res_model
+                         FROM %(rel)s r JOIN ir_attachment a ON a.id = r.%(col2)s
+                        WHERE r.%(col1)s IN %(problems)s AND a.res_model IS NOT NULL""",
+                    rel=SQL.identifier(evidence.relation),
+                    col1=SQL.identifier(evidence.column1),
+                    col2=SQL.identifier(evidence.column2),
+                    problems=problem_ids,
+                )
+            )
+        ]
+        conditions = [
+            SQL("a.public"),
+            SQL(
+                "(COALESCE(a.res_id, 0) = 0 AND %s)",
+                SQL("TRUE") if self.env.is_system() else SQL("a.create_uid = %s", self.env.uid),
+            ),
+        ]
+        for res_model in models:
+            if res_model not in self.env:
+                conditions.append(SQL("(a.res_model = %s AND COALESCE(a.res_id, 0) <> 0)", res_model))
+            elif self.env[res_model].has_access("read"):
+                documents = self.env[res_model].with_context(active_test=False)._search([])
+                conditions.append(
+                    SQL(
+                        "(a.res_model = %s AND a.res_id IN %s)",
+                        res_model,
+                        documents.subselect(),
+                    )
+                )
+        return SQL("(%s)", SQL(" OR ").join(conditions))

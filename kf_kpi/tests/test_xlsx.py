@@ -265,3 +265,46 @@ class TestKfKpiXlsx(KfKpiReportFixtureMixin, HttpCase):
         self.authenticate("kpr_manager", "kpr_manager")
         response = self.url_open("/kf_kpi/xlsx/problems?month=2026-13")
         self.assertEqual(response.status_code, 400)
+
+    def test_problems_export_other_company(self):
+        """A clerk of company B exports only company B's problems, though a
+        problem of company A names them as responsible."""
+        company_b = self.env["res.company"].create({"name": "KF KPI Report Company B"})
+        clerk = new_test_user(
+            self.env,
+            "kpr_b_clerk",
+            groups="kf_customer_service.group_kf_clerk",
+            name="Carol Clerk",
+            company_id=company_b.id,
+            company_ids=[(6, 0, [company_b.id])],
+        )
+        self.assertFalse(clerk.has_group("kf_customer_service.group_kf_specialist"))
+        Problem = self.env["kf.problem"]
+        base = {"problem_type": "quality", "date": date(2026, 10, 6), "user_id": clerk.id, "state": "confirmed"}
+        mine_a, mine_b = (
+            Problem.with_company(company).create(
+                dict(
+                    base,
+                    company_id=company.id,
+                    description=f"in {company.name}",
+                    evidence_attachment_ids=[(0, 0, {"name": f"{company.name}.jpg", "company_id": company.id})],
+                )
+            )
+            for company in (self.company, company_b)
+        )
+        # both rows are the clerk's: only the company rule tells them apart
+        Report = self.env["kf.kpi.problem.report"]
+        rows = Report.search([("problem_id", "in", (mine_a + mine_b).ids)])
+        self.assertEqual(rows.user_id, clerk)
+        self.assertEqual(rows.company_id, self.company + company_b)
+        book = self._kf_get("kpr_b_clerk", "problems")
+        problems = self._kf_rows(book["Problems"])
+        self.assertEqual([row[0] for row in problems[1:]], [mine_b.name])
+        self.assertEqual(problems[1][7:], ["in KF KPI Report Company B", 1, "KF KPI Report Company B.jpg"])
+        stats = self._kf_rows(book["Statistics"])
+        self.assertEqual([row[1] for row in stats[1:]], ["Carol Clerk", "Total"])
+        self.assertEqual(stats[-1][-2], 1)
+        # plain ORM reads obey the same rule
+        self.assertEqual(
+            Report.with_user(clerk).search([("problem_id", "in", (mine_a + mine_b).ids)]).problem_id, mine_b
+        )

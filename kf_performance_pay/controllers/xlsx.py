@@ -8,12 +8,13 @@ import io
 import re
 from datetime import date
 
-import xlsxwriter
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import content_disposition, request
+
+from odoo.addons.kf_customer_service.tools import kf_xlsx
 
 from ..models.kf_pay_statement_line import CATEGORIES
 
@@ -23,11 +24,12 @@ YEAR_RE = re.compile(r"^\d{4}$")
 
 
 class KfPayXlsxBook:
-    """An in-memory workbook with the formats of the pay exports."""
+    """An in-memory workbook (KF's streaming writer) with the formats of the
+    pay exports."""
 
     def __init__(self):
         self.out = io.BytesIO()
-        self.book = xlsxwriter.Workbook(self.out, {"in_memory": True, "strings_to_formulas": False})
+        self.book = kf_xlsx.Workbook(self.out)
         add = self.book.add_format
         self.header = add({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         self.text = add({"border": 1})
@@ -37,24 +39,21 @@ class KfPayXlsxBook:
         self.total = add({"bold": True, "num_format": "#,##0.00", "border": 1})
 
     def sheet(self, name, heads, widths):
-        sheet = self.book.add_worksheet(name[:31])
-        for col, (head, width) in enumerate(zip(heads, widths, strict=True)):
-            sheet.set_column(col, col, width)
-            sheet.write_string(0, col, head, self.header)
-        sheet.freeze_panes(1, 0)
-        return sheet
+        """A new sheet (the previous one is finished) with its header row frozen."""
+        columns = list(zip(heads, widths, strict=True))
+        return self.book.add_sheet(name, columns, header_format=self.header, autofilter=False)
 
-    def row(self, sheet, index, values):
-        """Write one row: a tuple (value, format) per cell."""
-        for col, (value, fmt) in enumerate(values):
+    def row(self, sheet, values):
+        """Write the next row: a tuple (value, format) per cell."""
+        cells = []
+        for value, _fmt in values:
             if value is None or value is False:
-                sheet.write_blank(index, col, None, fmt)
-            elif isinstance(value, (int, float)):
-                sheet.write_number(index, col, value, fmt)
-            elif isinstance(value, date):
-                sheet.write_datetime(index, col, value, fmt)
+                cells.append(None)
+            elif isinstance(value, (int, float, date)):
+                cells.append(value if not isinstance(value, bool) else int(value))
             else:
-                sheet.write_string(index, col, str(value), fmt)
+                cells.append(str(value))
+        sheet.append(cells, formats=[fmt for _value, fmt in values])
 
     def close(self):
         self.book.close()
@@ -111,10 +110,9 @@ class KfPayXlsx(http.Controller):
             [env._("Employee"), env._("Earned"), env._("Deducted"), env._("Total"), env._("Status")],
             [24, 14, 14, 14, 12],
         )
-        for index, row in enumerate(rows["employees"], start=1):
+        for row in rows["employees"]:
             xb.row(
                 sheet,
-                index,
                 [
                     (row["user"].name, xb.text),
                     (row["earned"], xb.amount),
@@ -123,10 +121,8 @@ class KfPayXlsx(http.Controller):
                     (states.get(row["state"], row["state"]), xb.text),
                 ],
             )
-        last = len(rows["employees"]) + 1
-        sheet.write_string(last, 0, env._("Total"), xb.header)
-        for col, key in ((1, "earned"), (2, "deducted"), (3, "total")):
-            sheet.write_number(last, col, sum(row[key] for row in rows["employees"]), xb.total)
+        totals = [sum(row[key] for row in rows["employees"]) for key in ("earned", "deducted", "total")]
+        sheet.append([env._("Total"), *totals], formats=[xb.header, xb.total, xb.total, xb.total])
         sheet = xb.sheet(
             env._("Lines"),
             [
@@ -141,10 +137,9 @@ class KfPayXlsx(http.Controller):
             ],
             [20, 22, 48, 12, 12, 14, 12, 24],
         )
-        for index, row in enumerate(rows["lines"], start=1):
+        for row in rows["lines"]:
             xb.row(
                 sheet,
-                index,
                 [
                     (row["user"].name, xb.text),
                     (labels.get(row["category"], row["category"]), xb.text),
@@ -161,10 +156,9 @@ class KfPayXlsx(http.Controller):
             [env._("Employee"), env._("Category"), env._("Quantity"), env._("Amount")],
             [24, 26, 12, 14],
         )
-        for index, row in enumerate(rows["allocation"], start=1):
+        for row in rows["allocation"]:
             xb.row(
                 sheet,
-                index,
                 [
                     (row["user"].name, xb.text),
                     (labels.get(row["category"], row["category"]), xb.text),
@@ -172,9 +166,8 @@ class KfPayXlsx(http.Controller):
                     (row["amount"], xb.amount),
                 ],
             )
-        last = len(rows["allocation"]) + 1
-        sheet.write_string(last, 0, env._("Total"), xb.header)
-        sheet.write_number(last, 3, sum(row["amount"] for row in rows["allocation"]), xb.total)
+        amount = sum(row["amount"] for row in rows["allocation"])
+        sheet.append([env._("Total"), None, None, amount], formats=[xb.header, 0, 0, xb.total])
         return xb.close()
 
     def _year_book(self, env, rows):
@@ -186,24 +179,22 @@ class KfPayXlsx(http.Controller):
             [env._("Employee")] + [labels[key] for key in used] + [env._("Year-End Bonus"), env._("Total")],
             [24] + [16] * len(used) + [14, 14],
         )
-        for index, row in enumerate(rows, start=1):
+        for row in rows:
             values = [(row["user"].name, xb.text)]
             values += [(row["totals"].get(key, 0.0), xb.amount) for key in used]
             values += [(row["bonus"], xb.amount), (row["total"], xb.amount)]
-            xb.row(sheet, index, values)
+            xb.row(sheet, values)
         sheet = xb.sheet(
             env._("Months"),
             [env._("Employee"), env._("Month")] + [labels[key] for key in used] + [env._("Total")],
             [24, 10] + [16] * len(used) + [14],
         )
-        index = 0
         for row in rows:
             for month, cell in enumerate(row["months"], start=1):
                 if not cell:
                     continue
-                index += 1
                 values = [(row["user"].name, xb.text), (month, xb.number)]
                 values += [(cell.get(key, 0.0), xb.amount) for key in used]
                 values.append((sum(cell.values()), xb.amount))
-                xb.row(sheet, index, values)
+                xb.row(sheet, values)
         return xb.close()

@@ -6,11 +6,12 @@ import io
 import re
 from datetime import date
 
-import xlsxwriter
 from werkzeug.exceptions import BadRequest
 
 from odoo import http
 from odoo.http import content_disposition, request
+
+from odoo.addons.kf_customer_service.tools import kf_xlsx
 
 from ..wizard.kf_spare_statement import COLUMNS
 
@@ -49,28 +50,24 @@ class KfSparePartsXlsx(http.Controller):
             "closing": env._("Closing"),
         }
         out = io.BytesIO()
-        book = xlsxwriter.Workbook(out, {"in_memory": True})
+        book = kf_xlsx.Workbook(out)
         header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         number = book.add_format({"num_format": "0.##", "border": 1})
         text = book.add_format({"border": 1})
         month = first.strftime("%Y-%m")
-        sheet = book.add_worksheet(month)
-        title = env._("Monthly spare-part statement %(month)s — %(company)s", month=month, company=company.name)
-        sheet.write_string(0, 0, title, book.add_format({"bold": True, "font_size": 13}))
         heads = [env._("Internal Reference"), env._("Part")] + [labels[col] for col in COLUMNS]
-        sheet.set_column(0, 0, 16)
-        sheet.set_column(1, 1, 32)
-        sheet.set_column(2, len(heads) - 1, 11)
-        for col, head in enumerate(heads):
-            sheet.write_string(2, col, head, header)
-        for index, row in enumerate(rows, start=3):
-            sheet.write_string(index, 0, row["product"].default_code or "", text)
-            sheet.write_string(index, 1, row["product"].name or "", text)
-            for col, key in enumerate(COLUMNS, start=2):
-                sheet.write_number(index, col, row[key], number)
-        total = len(rows) + 3
-        sheet.write_string(total, 1, env._("Total"), header)
-        for col, key in enumerate(COLUMNS, start=2):
-            sheet.write_number(total, col, sum(row[key] for row in rows), header)
+        sheet = book.add_sheet(month, widths=[16, 32] + [11] * len(COLUMNS), freeze_header=False, autofilter=False)
+        title = env._("Monthly spare-part statement %(month)s — %(company)s", month=month, company=company.name)
+        sheet.append([title], formats=[book.add_format({"bold": True, "font_size": 13})])
+        sheet.append([])
+        sheet.append(heads, formats=[header] * len(heads))
+        formats = [text, text] + [number] * len(COLUMNS)
+        for row in rows:
+            sheet.append(
+                [row["product"].default_code or "", row["product"].name or ""] + [row[key] for key in COLUMNS],
+                formats=formats,
+            )
+        totals = [sum(row[key] for row in rows) for key in COLUMNS]
+        sheet.append([None, env._("Total"), *totals], formats=[0] + [header] * (len(COLUMNS) + 1))
         book.close()
         return out.getvalue()
