@@ -15,7 +15,7 @@ class KfRunStamp(models.Model):
     _description = "Scheduled job stamp"
     _rec_name = "key"
 
-    key = fields.Char(required=True, readonly=True)
+    key = fields.Char("Job Key", required=True, readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade", index=True)
     date_done = fields.Date("Done For", readonly=True)
 
