@@ -95,13 +95,20 @@ class KfPayRule(models.Model):
     key = fields.Selection(RULE_KEYS, required=True, tracking=True, index=True)
     is_tier = fields.Boolean(compute="_compute_is_tier")
     zone = fields.Selection(ZONES, tracking=True, help="Commissioning fees: where the commissioned site lies.")
+    # tier bounds and rates: a sum over a group of rules means nothing
     min_value = fields.Float(
-        "From", tracking=True, help="Tier rules: lowest measure (points, count or amount) of the tier, included."
+        "From",
+        tracking=True,
+        aggregator=None,
+        help="Tier rules: lowest measure (points, count or amount) of the tier, included.",
     )
     max_value = fields.Float(
-        "Below", tracking=True, help="Tier rules: the tier ends below this measure; 0 = no upper bound."
+        "Below",
+        tracking=True,
+        aggregator=None,
+        help="Tier rules: the tier ends below this measure; 0 = no upper bound.",
     )
-    value = fields.Float(required=True, tracking=True, digits=(16, 4))
+    value = fields.Float(required=True, tracking=True, digits=(16, 4), aggregator=None)
     date_from = fields.Date("Valid From", required=True, tracking=True)
     date_to = fields.Date("Valid To", tracking=True, help="Empty = still valid.")
     company_id = fields.Many2one("res.company", tracking=True, help="Empty = every company without its own rule.")
