@@ -187,6 +187,25 @@ def run_concurrently(testcase, works, snapshot_model):
     return errors
 
 
+def create_race_company(env, name, user_name, login, group_xmlid):
+    """A company of its own and one user in it with the group
+    ``group_xmlid``: the committed fixture of a race test (removed with
+    ``remove_committed_fixture``)."""
+    from odoo import Command  # noqa: PLC0415
+
+    company = env["res.company"].create({"name": name})
+    user = env["res.users"].create(
+        {
+            "name": user_name,
+            "login": login,
+            "company_id": company.id,
+            "company_ids": [Command.set([company.id])],
+            "groups_id": [Command.set([env.ref(group_xmlid).id])],
+        }
+    )
+    return company, user
+
+
 def remove_committed_fixture(env, *recordsets):
     """Delete the committed fixture records of a race test, in the given
     order, each in its own savepoint; a record the database keeps (history,

@@ -4,7 +4,7 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 
-from odoo.addons.kf_customer_service.tests.common import remove_committed_fixture, run_concurrently
+from odoo.addons.kf_customer_service.tests.common import create_race_company, remove_committed_fixture, run_concurrently
 
 
 @tagged("post_install", "-at_install")
@@ -20,15 +20,12 @@ class TestPlanConcurrency(BaseCase):
         cls.registry = Registry(get_db_name())
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            company = env["res.company"].create({"name": "KF Plan Concurrency Co"})
-            manager = env["res.users"].create(
-                {
-                    "name": "KF Plan Concurrency Manager",
-                    "login": "kf_plan_concurrency_manager",
-                    "company_id": company.id,
-                    "company_ids": [Command.set([company.id])],
-                    "groups_id": [Command.set([env.ref("kf_customer_service.group_kf_manager").id])],
-                }
+            company, manager = create_race_company(
+                env,
+                "KF Plan Concurrency Co",
+                "KF Plan Concurrency Manager",
+                "kf_plan_concurrency_manager",
+                "kf_customer_service.group_kf_manager",
             )
             company.kf_manager_id = manager
             customer = env["res.partner"].create(

@@ -1,10 +1,10 @@
 from datetime import date
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 
-from odoo.addons.kf_customer_service.tests.common import remove_committed_fixture, run_concurrently
+from odoo.addons.kf_customer_service.tests.common import create_race_company, remove_committed_fixture, run_concurrently
 
 MONTH = date(2025, 3, 1)
 
@@ -25,15 +25,12 @@ class TestHardeningConcurrency(BaseCase):
         cls.registry = Registry(get_db_name())
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            company = env["res.company"].create({"name": "KF Concurrency Co"})
-            clerk = env["res.users"].create(
-                {
-                    "name": "KF Concurrency Clerk",
-                    "login": "kf_concurrency_clerk",
-                    "company_id": company.id,
-                    "company_ids": [Command.set([company.id])],
-                    "groups_id": [Command.set([env.ref("kf_customer_service.group_kf_clerk").id])],
-                }
+            company, clerk = create_race_company(
+                env,
+                "KF Concurrency Co",
+                "KF Concurrency Clerk",
+                "kf_concurrency_clerk",
+                "kf_customer_service.group_kf_clerk",
             )
             partner = env["res.partner"].create({"name": "KF Concurrency Follower"})
             report = env["kf.work.report"].create(

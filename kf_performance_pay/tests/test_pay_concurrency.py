@@ -3,12 +3,12 @@ from datetime import date, datetime
 
 from psycopg2 import errors as pg_errors
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.kf_customer_service.tests.common import remove_committed_fixture, run_concurrently
+from odoo.addons.kf_customer_service.tests.common import create_race_company, remove_committed_fixture, run_concurrently
 
 _logger = logging.getLogger(__name__)
 
@@ -28,15 +28,12 @@ class TestPayConcurrency(BaseCase):
         cls.registry = Registry(get_db_name())
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            company = env["res.company"].create({"name": "KF Pay Concurrency Co"})
-            specialist = env["res.users"].create(
-                {
-                    "name": "KF Pay Concurrency Specialist",
-                    "login": "kf_pay_concurrency_specialist",
-                    "company_id": company.id,
-                    "company_ids": [Command.set([company.id])],
-                    "groups_id": [Command.set([env.ref("kf_customer_service.group_kf_specialist").id])],
-                }
+            company, specialist = create_race_company(
+                env,
+                "KF Pay Concurrency Co",
+                "KF Pay Concurrency Specialist",
+                "kf_pay_concurrency_specialist",
+                "kf_customer_service.group_kf_specialist",
             )
             report = env["kf.product.defect.report"].create(
                 {

@@ -1,11 +1,11 @@
 import logging
 from datetime import timedelta
 
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.modules.registry import Registry
 from odoo.tests.common import BaseCase, get_db_name, tagged
 
-from odoo.addons.kf_customer_service.tests.common import remove_committed_fixture, run_concurrently
+from odoo.addons.kf_customer_service.tests.common import create_race_company, remove_committed_fixture, run_concurrently
 
 _logger = logging.getLogger(__name__)
 
@@ -23,15 +23,12 @@ class TestPayPenaltyConcurrency(BaseCase):
         cls.registry = Registry(get_db_name())
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            company = env["res.company"].create({"name": "KF Penalty Concurrency Co"})
-            engineer = env["res.users"].create(
-                {
-                    "name": "KF Penalty Concurrency Engineer",
-                    "login": "kf_penalty_concurrency_engineer",
-                    "company_id": company.id,
-                    "company_ids": [Command.set([company.id])],
-                    "groups_id": [Command.set([env.ref("base.group_user").id])],
-                }
+            company, engineer = create_race_company(
+                env,
+                "KF Penalty Concurrency Co",
+                "KF Penalty Concurrency Engineer",
+                "kf_penalty_concurrency_engineer",
+                "base.group_user",
             )
             partner = env["res.partner"].create({"name": "KF Penalty Concurrency Customer", "is_company": True})
             project = env["project.project"].create({"name": "KF Penalty Concurrency", "company_id": company.id})
